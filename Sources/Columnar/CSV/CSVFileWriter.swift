@@ -1,0 +1,145 @@
+/// Writes chunks as CSV (RFC 4180 quoting) with a header row, over the same `Chunk`s as Parquet.
+///
+/// | type | text |
+/// |---|---|
+/// | null | empty field |
+/// | string, JSON | as is; quoted (`"` doubled) when it holds `,` `"` CR or LF, or is empty (so `""` is an empty string and an empty field a null) |
+/// | boolean | `true` / `false` |
+/// | date | `2024-01-08` |
+/// | timestamp | `2024-01-08T09:30:00.000000Z` (no `Z` for local timestamps) |
+/// | decimal | exact: `-12.30` for DECIMAL(p,2) |
+/// | double | shortest round-trip form (`0.1`, `1e-07`, `nan`, `inf`) |
+/// | uuid (16 bytes) | `8-4-4-4-12` lowercase hex |
+/// | binary, fixed | lowercase hex (`""` when empty) |
+///
+/// Like `ParquetFileWriter`, the file appears under its name only when `close()` succeeds.
+public final class CSVFileWriter {
+    public let path: String
+    public let schema: Schema
+    private var file: AtomicFile?
+    private var buffer: [UInt8] = []
+    private var rows: Int64 = 0
+    private let lineTerminator: [UInt8]
+
+    private static let trueText: [UInt8] = Array("true".utf8)
+    private static let falseText: [UInt8] = Array("false".utf8)
+
+    /// Flush the text buffer to the file past this size.
+    private static let flushSize = 1 << 20
+
+    public init(path: String, schema: Schema, crlf: Bool = false) throws(ColumnarError) {
+        self.path = path
+        self.schema = schema
+        self.lineTerminator = crlf ? [13, 10] : [10]
+        buffer.reserveCapacity(Self.flushSize + 64 * 1024)
+        file = try AtomicFile(path: path)
+        for (i, column) in schema.columns.enumerated() {
+            if i > 0 { buffer.append(UInt8(ascii: ",")) }
+            var name = column.name
+            name.withUTF8 { appendText(UnsafeRawBufferPointer($0)) }
+        }
+        buffer.append(contentsOf: lineTerminator)
+    }
+
+    /// The rows written so far.
+    public var rowCount: Int64 { rows }
+
+    /// Appends every row of `chunk`.
+    public func write(_ chunk: Chunk) throws(ColumnarError) {
+        try write(chunk, rows: 0..<chunk.rowCount)
+    }
+
+    /// Appends rows `range` of `chunk`.
+    public func write(_ chunk: Chunk, rows range: Range<Int>) throws(ColumnarError) {
+        guard let file else { throw .writerClosed }
+        do throws(ColumnarError) {
+            guard chunk.schema == schema else { throw ColumnarError.invalidData("the chunk's schema is not the writer's") }
+            try chunk.validate()
+            for row in range {
+                for (i, column) in chunk.columns.enumerated() {
+                    if i > 0 { buffer.append(UInt8(ascii: ",")) }
+                    if column.isValid(row) { appendValue(column, row) }
+                }
+                buffer.append(contentsOf: lineTerminator)
+                if buffer.count >= Self.flushSize {
+                    try file.write(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            rows += Int64(range.count)
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    private func appendValue(_ column: ColumnBuffer, _ row: Int) {
+        switch column.column.type {
+        case .boolean:
+            buffer.append(contentsOf: column.bools[row] ? Self.trueText : Self.falseText)
+        case .int32:
+            appendDecimalDigits(Int64(column.int32s[row]), to: &buffer)
+        case .int64:
+            appendDecimalDigits(column.int64s[row], to: &buffer)
+        case .double:
+            buffer.append(contentsOf: column.doubles[row].description.utf8)
+        case .date:
+            appendISODate(daysSinceEpoch: Int64(column.int32s[row]), to: &buffer)
+        case .timestamp(let utc):
+            appendISOTimestamp(microsSinceEpoch: column.int64s[row], utc: utc, to: &buffer)
+        case .decimal(let precision, let scale):
+            let unscaled = precision <= 9 ? Int64(column.int32s[row]) : column.int64s[row]
+            appendDecimal(unscaled: unscaled, scale: scale, to: &buffer)
+        case .string, .json, .uuid(.string):
+            column.withValueBytes(row) { appendText($0) }
+        case .uuid(.fixed16):
+            column.withValueBytes(row) { appendUUID($0, to: &buffer) }
+        case .binary, .fixedBinary:
+            column.withValueBytes(row) { value in
+                if value.isEmpty {
+                    buffer.append(contentsOf: [0x22, 0x22])  // "": empty, not null
+                } else {
+                    appendHex(value, to: &buffer)
+                }
+            }
+        }
+    }
+
+    /// Appends text, quoted when RFC 4180 requires it or when empty.
+    private func appendText(_ text: UnsafeRawBufferPointer) {
+        let needsQuotes = text.isEmpty || text.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        guard needsQuotes else {
+            buffer.append(contentsOf: text)
+            return
+        }
+        buffer.append(0x22)
+        for b in text {
+            if b == 0x22 { buffer.append(0x22) }
+            buffer.append(b)
+        }
+        buffer.append(0x22)
+    }
+
+    /// Flushes the buffer and renames the file into place.
+    @discardableResult
+    public func close() throws(ColumnarError) -> FileSummary {
+        guard let file else { throw .writerClosed }
+        do throws(ColumnarError) {
+            try file.write(buffer)
+            buffer.removeAll()
+            let size = file.offset
+            try file.commit(sync: false)
+            self.file = nil
+            return FileSummary(path: path, rows: rows, bytes: size, rowGroups: 0)
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    /// Removes the temporary file; nothing appears under `path`.
+    public func abandon() {
+        file?.abandon()
+        file = nil
+    }
+}
