@@ -72,6 +72,25 @@ public struct ColumnBuffer: Sendable {
     @inline(__always)
     public func isValid(_ row: Int) -> Bool { validity.isValid(row) }
 
+    /// The size of the non-null values themselves, without lengths or levels: the "uncompressed
+    /// column data" that throughput figures are quoted in.
+    /// - Complexity: O(1) except for optional byte-array and coded columns, O(n).
+    public var valueByteCount: Int {
+        let valid = count - nullCount
+        switch storage {
+        case .int32: return valid * 4
+        case .int64, .double: return valid * 8
+        case .boolean: return valid
+        case .fixedLenByteArray: return valid * fixedLength
+        case .byteArray:
+            if nullCount == 0 { return bytes.count }
+            return (0..<count).reduce(0) { $0 + (validity.isValid($1) ? offsets[$1 + 1] - offsets[$1] : 0) }
+        case .codes:
+            let entries = column.dictionary!.entries
+            return (0..<count).reduce(0) { $0 + (validity.isValid($1) ? entries[Int(codes[$1])].count : 0) }
+        }
+    }
+
     /// Empties the buffer, keeping its allocated memory for the next chunk.
     public mutating func reset() {
         int32s.removeAll(keepingCapacity: true)

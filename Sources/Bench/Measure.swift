@@ -1,0 +1,62 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Process-wide resource figures: CPU seconds and resident memory.
+enum Measure {
+    /// User + system CPU seconds of this process so far (`getrusage`).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// A field of /proc/self/status in bytes (`VmRSS`, `VmHWM`), or 0 where there is none.
+    static func procStatus(_ field: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
+
+    /// The current resident set size.
+    static var residentBytes: Int { procStatus("VmRSS") }
+
+    /// The peak resident set size since start, or since the last `resetPeak()`.
+    static var peakResidentBytes: Int { procStatus("VmHWM") }
+
+    /// Resets the kernel's peak-RSS mark to the current RSS (`echo 5 > /proc/self/clear_refs`).
+    static func resetPeak() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    /// Times `body` on the wall clock and the process's CPU.
+    static func time<R>(_ body: () throws -> R) rethrows -> (result: R, seconds: Double, cpu: Double) {
+        let cpu0 = cpuSeconds()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try body()
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (result, seconds, cpuSeconds() - cpu0)
+    }
+}
+
+/// `12.3 MB`, `1.2 GB` (decimal units, as throughput figures are quoted).
+func formatBytes(_ bytes: Double) -> String {
+    if bytes >= 1e9 { return String(format: "%.2f GB", bytes / 1e9) }
+    if bytes >= 1e6 { return String(format: "%.1f MB", bytes / 1e6) }
+    return String(format: "%.0f kB", bytes / 1e3)
+}
+
+/// `1.23 M`, `456 k`.
+func formatCount(_ n: Double) -> String {
+    if n >= 1e6 { return String(format: "%.2f M", n / 1e6) }
+    if n >= 1e3 { return String(format: "%.0f k", n / 1e3) }
+    return String(format: "%.0f", n)
+}
