@@ -56,6 +56,21 @@ func system_unlink(_ path: String) -> Int32 { unlink(path) }
 /// Calls `getpid`.
 func system_getpid() -> Int32 { Int32(getpid()) }
 
+/// Calls `pread`, retrying on `EINTR`.
+func system_pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int, _ offset: Int64) -> Int {
+    while true {
+        let n = pread(fd, buffer, count, off_t(offset))
+        if n >= 0 || errno != EINTR { return n }
+    }
+}
+
+/// The size of the file open at `fd` (`fstat`), or -1.
+func system_fileSize(_ fd: Int32) -> Int64 {
+    var info = stat()
+    return fstat(fd, &info) == 0 ? Int64(info.st_size) : -1
+}
+
+let system_O_RDONLY = O_RDONLY
 let system_O_WRONLY = O_WRONLY
 let system_O_CREAT = O_CREAT
 let system_O_EXCL = O_EXCL
