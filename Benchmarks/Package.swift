@@ -18,7 +18,7 @@ let package = Package(
                 .product(name: "Columnar", package: "StreamGen"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
-            path: "Sources/ColumnarBenchmarks",
+            path: "Benchmarks/ColumnarBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     ]

@@ -65,6 +65,9 @@ public struct WriterOptions: Sendable, Hashable {
         if rowGroupRowLimit < 1 || rowGroupByteLimit < 1 || dataPageSizeLimit < 1 || dataPageRowLimit < 1 {
             throw .invalidData("row group and page limits must be positive")
         }
+        if dataPageRowLimit > Int(Int32.max) || dataPageSizeLimit > Int(Int32.max) / 2 {
+            throw .invalidData("a data page holds at most 2^31 - 1 rows and 1 GiB of values")
+        }
         if dictionaryPageSizeLimit < 0 { throw .invalidData("the dictionary page limit cannot be negative") }
         if codec == .zstd && !(1...22).contains(zstdLevel) {
             throw .invalidData("zstd level \(zstdLevel) is outside 1...22")
