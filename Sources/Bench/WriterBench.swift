@@ -84,20 +84,23 @@ struct WriterBench: ParsableCommand {
             for codec in codecList {
                 for threadCount in threadList {
                     let options = WriterOptions(codec: codec, zstdLevel: zstdLevel)
+                    // StreamGen and pyarrow alternate, run by run, so that both see the same machine.
                     var runs: [(seconds: Double, cpu: Double, bytes: Int64, peak: Int, overhead: Int)] = []
+                    var peerTimes: [Double] = []
                     for _ in 0..<`repeat` {
+                        removeOutputs(codec: codec, threads: threadCount)
                         Measure.resetPeak()
                         let baseline = Measure.residentBytes
                         let timed = try Measure.time { try writeFiles(chunks, schema: table.schema, options: options, threads: threadCount) }
                         let peak = Measure.peakResidentBytes
                         runs.append((timed.seconds, timed.cpu, timed.result, peak, max(peak - baseline, 0)))
+                        if let peerPython, mode == modes.first {
+                            peerTimes.append(try runPeer(python: peerPython, codec: codec, threads: threadCount))
+                        }
                     }
                     let median = runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
                     let totalRows = Double(rows * threadCount)
-                    var peer: Double?
-                    if let peerPython, mode == modes.first {
-                        peer = try runPeer(python: peerPython, codec: codec, threads: threadCount)
-                    }
+                    let peer: Double? = peerTimes.isEmpty ? nil : peerTimes.sorted()[peerTimes.count / 2]
                     let result: [String: Any] = [
                         "low_cardinality": mode.rawValue, "codec": codec.name, "threads": threadCount,
                         "rows_per_s": totalRows / median.seconds, "mb_per_s": rawBytes * Double(threadCount) / median.seconds / 1e6,
@@ -136,30 +139,31 @@ struct WriterBench: ParsableCommand {
         return box.bytes
     }
 
-    /// Runs `Benchmarks/peers/pyarrow_write.py` on StreamGen's file `repeat` times; the median seconds.
+    /// Removes the files an earlier run left, so that no run pays for replacing them.
+    func removeOutputs(codec: CompressionCodec, threads: Int) {
+        for i in 0..<threads { try? FileManager.default.removeItem(atPath: "\(out)/streamgen-\(codec.name)-\(i).parquet") }
+    }
+
+    /// Runs `Benchmarks/peers/pyarrow_write.py` once on StreamGen's file; its write time in seconds.
     func runPeer(python: String, codec: CompressionCodec, threads: Int) throws -> Double {
         let source = "\(out)/streamgen-\(codec.name)-0.parquet"
-        var times: [Double] = []
-        for _ in 0..<`repeat` {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [
-                "Benchmarks/peers/pyarrow_write.py", source, out, "--codec", codec.name,
-                "--zstd-level", String(zstdLevel), "--threads", String(threads),
-                "--row-group-size", String(WriterOptions.defaultRowGroupRowLimit),
-            ]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0,
-                  let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let seconds = object["seconds"] as? Double
-            else { throw ValidationError("the pyarrow peer failed (exit \(process.terminationStatus))") }
-            times.append(seconds)
-        }
-        return times.sorted()[times.count / 2]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [
+            "Benchmarks/peers/pyarrow_write.py", source, out, "--codec", codec.name,
+            "--zstd-level", String(zstdLevel), "--threads", String(threads),
+            "--row-group-size", String(WriterOptions.defaultRowGroupRowLimit),
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let seconds = object["seconds"] as? Double
+        else { throw ValidationError("the pyarrow peer failed (exit \(process.terminationStatus))") }
+        return seconds
     }
 
     func defaultPython() -> String? {

@@ -2,7 +2,7 @@
 ///
 /// Values arrive as row ranges of `ColumnBuffer`s. They fill the current page (definition levels,
 /// then PLAIN bytes or dictionary codes) until it reaches the page size or row limit; a full page is
-/// compressed and appended, header first, to `pages`. At the row-group boundary `finish` writes the
+/// compressed and kept, header first, as one buffer in `pages`. At the row-group boundary `finish` writes the
 /// dictionary page (if any) and the pages to the file and returns the chunk's metadata.
 ///
 /// ### Encoding modes
@@ -31,7 +31,11 @@ struct ColumnChunkWriter {
 
     // The chunk being built.
     private var dictionary: HashDictionary?
-    private var pages: [UInt8] = []
+    /// The finished pages of the open row group, one buffer each (header + compressed body):
+    /// a list rather than one growing array, so that no page is ever copied again and memory
+    /// follows the data instead of the next power of two.
+    private var pages: [[UInt8]] = []
+    private var pagesSize = 0
     private var pageBody: [UInt8] = []
     private var dataPageCount = [Encoding: Int32]()
     private var uncompressedSize: Int64 = 0
@@ -69,7 +73,7 @@ struct ColumnChunkWriter {
     /// The bytes this column holds for the open row group: finished pages, the page being filled
     /// and the dictionary.
     var bufferedSize: Int {
-        pages.count + plainValues.count + codes.count * 4 + booleans.count / 8 + (dictionary?.plainSize ?? 0)
+        pagesSize + plainValues.count + codes.count * 4 + booleans.count / 8 + (dictionary?.plainSize ?? 0)
     }
 
     // MARK: Appending
@@ -320,12 +324,12 @@ struct ColumnChunkWriter {
             codes.withUnsafeBufferPointer { appendRLEHybrid($0, bitWidth: width, to: &pageBody) }
         }
         let header = DataPageHeader(numValues: Int32(pageRows), encoding: encoding)
-        var finished = pages
-        pages = []
-        defer { pages = finished }
-        try appendPage(.dataPage, body: pageBody, compressor: compressor, to: &finished) {
+        var page: [UInt8] = []
+        try appendPage(.dataPage, body: pageBody, compressor: compressor, to: &page) {
             $0.dataPageHeader = header
         }
+        pagesSize += page.count
+        pages.append(page)
         dataPageCount[encoding, default: 0] += 1
         pageRows = 0
         pageNonNull = 0
@@ -356,6 +360,7 @@ struct ColumnChunkWriter {
                 configure(&header)
                 var w = CompactWriter()
                 w.writeStruct(header.write)
+                out.reserveCapacity(out.count + w.bytes.count + compressed.count)
                 out.append(contentsOf: w.bytes)
                 out.append(contentsOf: compressed)
                 return w.bytes.count
@@ -402,7 +407,7 @@ struct ColumnChunkWriter {
             encodingStats.append(PageEncodingStats(pageType: .dictionaryPage, encoding: .plain, count: 1))
         }
         let dataPageOffset = start + Int64(dictionaryPageLength)
-        try file.write(pages)
+        for page in pages { try file.write(page) }
         for encoding in [Encoding.plain, .rleDictionary] {
             if let count = dataPageCount[encoding] {
                 encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: encoding, count: count))
@@ -436,6 +441,7 @@ struct ColumnChunkWriter {
 
     private mutating func resetForNextRowGroup() {
         pages.removeAll(keepingCapacity: true)
+        pagesSize = 0
         dataPageCount.removeAll(keepingCapacity: true)
         uncompressedSize = 0
         compressedPagesSize = 0
