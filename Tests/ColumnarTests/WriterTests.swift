@@ -256,4 +256,22 @@ struct WriterTests {
         let stats = try #require(few[13]?.list)
         #expect(stats.map { [$0[1]!.int!, $0[2]!.int!, $0[3]!.int!] } == [[2, 0, 1], [0, 8, 2]])
     }
+
+    @Test("a dictionary outgrown part-way keeps its pages and continues PLAIN in the same chunk")
+    func midChunkFallback() throws {
+        let schema = try Schema([Column("s", .string)])
+        var chunk = Chunk(schema: schema, capacity: 5000)
+        for i in 0..<5000 { chunk.columns[0].append(i < 2000 ? "v\(i % 3)" : "unique-\(i)") }
+        let path = temporaryPath("mixed.parquet")
+        let options = WriterOptions(codec: .snappy, dataPageRowLimit: 500, dictionaryPageSizeLimit: 1000)
+        let writer = try ParquetFileWriter(path: path, schema: schema, options: options)
+        try writer.write(chunk)
+        try writer.close()
+        let meta = try #require(readFooter(path)[4]?.list?.first?[1]?.list?.first?[3])
+        #expect(meta[11] != nil, "the dictionary page stays, for the pages that use it")
+        #expect(meta[2]?.list?.compactMap(\.int) == [0, 3, 8])
+        let stats = try #require(meta[13]?.list).map { [$0[1]!.int!, $0[2]!.int!, $0[3]!.int!] }
+        #expect(stats == [[2, 0, 1], [0, 0, 6], [0, 8, 4]], "1 dictionary page, 4 RLE_DICTIONARY pages, then 6 PLAIN pages")
+        #expect(meta[12]?[6]?.string == "unique-2000" && meta[12]?[5]?.string == "v2")
+    }
 }

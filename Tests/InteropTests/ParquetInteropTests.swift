@@ -114,6 +114,20 @@ struct ParquetInteropTests {
         ], label: "edges", chunkCapacity: 777)
     }
 
+    @Test("a chunk that starts dictionary-encoded and falls back to PLAIN part-way", arguments: CompressionCodec.allCases)
+    func midChunkFallback(codec: CompressionCodec) throws {
+        // 2000 rows from 3 values (dictionary pays off), then 3000 distinct values (it outgrows 1 kB).
+        let schema = try Schema([Column("s", .string, .optional), Column("n", .int64), Column("d", .double)])
+        let rows = 5000
+        let s: [TestValue] = (0..<rows).map { i in
+            i % 11 == 0 ? .null : .bytes(Array((i < 2000 ? "v\(i % 3)" : "unique-\(i)").utf8))
+        }
+        let n: [TestValue] = (0..<rows).map { i in .int(i < 2000 ? Int64(i % 3) : Int64(i) * 1_000_003) }
+        let d: [TestValue] = (0..<rows).map { i in .double(i < 2000 ? Double(i % 3) : Double(i) / 3) }
+        let options = WriterOptions(codec: codec, dataPageRowLimit: 500, dictionaryPageSizeLimit: 1000)
+        try check([TestTable(name: "mixed-\(codec.name)", schema: schema, columns: [s, n, d], options: options)], label: "mixed")
+    }
+
     @Test("200 seeded random schemas and data sets")
     func randomTables() throws {
         try check((0..<200).map { RandomTables.table(seed: UInt64($0) &* 7919 &+ 11) }, label: "random", chunkCapacity: 613)

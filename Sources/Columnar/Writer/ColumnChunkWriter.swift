@@ -86,11 +86,12 @@ struct ColumnChunkWriter {
             let end = min(rows.upperBound, start + min(room, rowsFittingInPage(buffer, from: start)))
             appendRows(buffer, start..<end)
             start = end
-            if pageRows >= options.dataPageRowLimit || pageBytes >= options.dataPageSizeLimit {
-                try flushPage(compressor: compressor)
-            }
+            // Before closing a page: a page never depends on a dictionary past its limit.
             if mode == .hashDictionary, let dictionary, dictionary.plainSize >= options.dictionaryPageSizeLimit {
                 fallBackToPlain()
+            }
+            if pageRows >= options.dataPageRowLimit || pageBytes >= options.dataPageSizeLimit {
+                try flushPage(compressor: compressor)
             }
         }
     }
