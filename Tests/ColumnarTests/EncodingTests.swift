@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Columnar
 
@@ -69,7 +70,7 @@ struct EncodingTests {
 
     @Test("random runs and literals round-trip at every bit width", arguments: [0, 1, 2, 3, 7, 8, 13, 20, 32])
     func roundTrip(width: Int) {
-        var rng = SplitMix(seed: UInt64(width) &+ 17)
+        var rng = TestRNG(seed: UInt64(width) &+ 17)
         for _ in 0..<60 {
             var values: [UInt32] = []
             let mask: UInt64 = width == 32 ? 0xFFFF_FFFF : (1 << UInt64(width)) - 1
@@ -124,18 +125,5 @@ struct EncodingTests {
         #expect(bitWidth(of: 2) == 2)
         #expect(bitWidth(of: 255) == 8)
         #expect(bitWidth(of: 256) == 9)
-    }
-}
-
-/// A tiny seeded generator for unit tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Columnar
 
@@ -108,7 +109,7 @@ struct SchemaTests {
     func validity() {
         var bitmap = ValidityBitmap()
         var expected: [Bool] = []
-        var rng = SplitMix(seed: 3)
+        var rng = TestRNG(seed: 3)
         for row in 0..<500 {
             let valid = row < 100 || rng.next() % 3 != 0
             expected.append(valid)
