@@ -74,7 +74,6 @@ struct WriterBench: ParsableCommand {
                   + "row groups of \(WriterOptions.defaultRowGroupRowLimit) rows, zstd level \(zstdLevel), "
                   + "median of \(`repeat`), \(ProcessInfo.processInfo.activeProcessorCount) cores")
         }
-        var results: [[String: Any]] = []
         for mode in modes {
             let table = try EventsTable(lowCardinality: mode)
             let chunks = table.makeChunks(rows: rows, capacity: Chunk.defaultCapacity, seed: 42)
@@ -109,7 +108,6 @@ struct WriterBench: ParsableCommand {
                         "pyarrow_rows_per_s": peer.map { totalRows / $0 } ?? NSNull(),
                         "ratio_vs_pyarrow": peer.map { $0 / median.seconds } ?? NSNull(),
                     ]
-                    results.append(result)
                     if json {
                         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
                         print(String(decoding: data, as: UTF8.self))

@@ -79,17 +79,13 @@ struct FooterReport {
 
     /// A statistics value in the column's own terms: numbers for numeric types, text for strings.
     func show(_ bytes: [UInt8], _ leaf: Leaf) -> String {
-        func integer() -> Int64 {
-            var v: UInt64 = 0
-            for (i, b) in bytes.enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
-            if bytes.count == 4 { return Int64(Int32(truncatingIfNeeded: v)) }
-            return Int64(bitPattern: v)
-        }
+        // PLAIN statistics of numeric types are little-endian, 4 or 8 bytes.
+        let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         switch leaf.physical {
         case 0: return bytes.first == 1 ? "true" : "false"
         case 1, 2:
             var out: [UInt8] = []
-            let v = integer()
+            let v = bytes.count == 4 ? Int64(Int32(truncatingIfNeeded: word)) : Int64(bitPattern: word)
             if leaf.logical == "DATE" {
                 appendISODate(daysSinceEpoch: v, to: &out)
             } else if leaf.logical.hasPrefix("TIMESTAMP(MICROS") {
@@ -101,9 +97,7 @@ struct FooterReport {
             }
             return String(decoding: out, as: UTF8.self)
         case 5:
-            var v: UInt64 = 0
-            for (i, b) in bytes.enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
-            return "\(Double(bitPattern: v))"
+            return "\(Double(bitPattern: word))"
         case 6 where leaf.logical == "STRING" || leaf.logical == "JSON":
             let text = String(decoding: bytes, as: UTF8.self)
             return "\"" + (text.count > 40 ? String(text.prefix(40)) + "…" : text) + "\""

@@ -124,7 +124,7 @@ public enum RandomTables {
         case .uuid(.string):
             let digits = Array("0123456789abcdef".utf8)
             var s = (0..<32).map { _ in digits.randomElement(using: &rng)! }
-            for (i, at) in [8, 13, 18, 23].enumerated() { s.insert(UInt8(ascii: "-"), at: at + 0 * i) }
+            for at in [8, 13, 18, 23] { s.insert(UInt8(ascii: "-"), at: at) }
             return s
         case .json:
             return Array("{\"k\":\(Int.random(in: -99...99999, using: &rng)),\"s\":\"\(fragments.randomElement(using: &rng)!.filter { $0.isLetter })\"}".utf8)

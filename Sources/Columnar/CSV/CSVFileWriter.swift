@@ -56,9 +56,9 @@ public final class CSVFileWriter {
             guard chunk.schema == schema else { throw ColumnarError.invalidData("the chunk's schema is not the writer's") }
             try chunk.validate()
             for row in range {
-                for (i, column) in chunk.columns.enumerated() {
-                    if i > 0 { buffer.append(UInt8(ascii: ",")) }
-                    if column.isValid(row) { appendValue(column, row) }
+                for c in chunk.columns.indices {
+                    if c > 0 { buffer.append(UInt8(ascii: ",")) }
+                    if chunk.columns[c].isValid(row) { appendValue(chunk.columns[c], row) }
                 }
                 buffer.append(contentsOf: lineTerminator)
                 if buffer.count >= Self.flushSize {
@@ -124,17 +124,11 @@ public final class CSVFileWriter {
     @discardableResult
     public func close() throws(ColumnarError) -> FileSummary {
         guard let file else { throw .writerClosed }
-        do throws(ColumnarError) {
-            try file.write(buffer)
-            buffer.removeAll()
-            let size = file.offset
-            try file.commit(sync: false)
-            self.file = nil
-            return FileSummary(path: path, rows: rows, bytes: size, rowGroups: 0)
-        } catch {
-            abandon()
-            throw error
-        }
+        // Finished or failed, the file is done: on failure AtomicFile has removed it already.
+        self.file = nil
+        let size = try file.commit(appending: buffer, sync: false)
+        buffer.removeAll()
+        return FileSummary(path: path, rows: rows, bytes: size, rowGroups: 0)
     }
 
     /// Removes the temporary file; nothing appears under `path`.

@@ -106,22 +106,30 @@ struct HashDictionary {
         try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[starts[code]..<starts[code + 1]])) }
     }
 
-    /// Appends the dictionary page body: every entry, PLAIN-encoded, in code order.
-    func appendPlain(to out: inout [UInt8]) {
+    /// Appends entry `code`, PLAIN-encoded.
+    func appendPlainEntry(_ code: Int, to out: inout [UInt8]) {
         switch keys {
         case .numeric(let width):
-            for key in numericKeys {
-                if width == 4 {
-                    withUnsafeBytes(of: UInt32(truncatingIfNeeded: key).littleEndian) { out.append(contentsOf: $0) }
-                } else {
-                    withUnsafeBytes(of: key.littleEndian) { out.append(contentsOf: $0) }
-                }
+            let key = numericKeys[code]
+            if width == 4 {
+                appendLittleEndian(UInt32(truncatingIfNeeded: key), to: &out)
+            } else {
+                appendLittleEndian(key, to: &out)
             }
         case .byteArray:
-            for code in 0..<count { withEntry(code) { appendPlainByteArray($0, to: &out) } }
+            withEntry(code) { appendPlainByteArray($0, to: &out) }
         case .fixedLength:
-            out.append(contentsOf: arena)
+            withEntry(code) { out.append(contentsOf: $0) }
         }
+    }
+
+    /// Appends the dictionary page body: every entry, PLAIN-encoded, in code order.
+    func appendPlain(to out: inout [UInt8]) {
+        if case .fixedLength = keys {
+            out.append(contentsOf: arena)  // the arena already is the PLAIN form
+            return
+        }
+        for code in 0..<count { appendPlainEntry(code, to: &out) }
     }
 
     // MARK: Table

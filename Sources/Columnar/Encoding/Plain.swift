@@ -1,13 +1,19 @@
 // PLAIN encoding (Encodings.md): fixed-width numbers little-endian back to back; BYTE_ARRAY as a
 // 4-byte little-endian length then the bytes; FIXED_LEN_BYTE_ARRAY as the raw bytes.
 
+/// Appends one fixed-width value little-endian.
+@inlinable
+func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+    withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+}
+
 /// Appends fixed-width values little-endian (a memcpy on little-endian hosts).
 @inlinable
 func appendPlain<T: FixedWidthInteger>(_ values: UnsafeBufferPointer<T>, to out: inout [UInt8]) {
     #if _endian(little)
     out.append(contentsOf: UnsafeRawBufferPointer(values))
     #else
-    for v in values { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+    for v in values { appendLittleEndian(v, to: &out) }
     #endif
 }
 
@@ -17,18 +23,14 @@ func appendPlain(_ values: UnsafeBufferPointer<Double>, to out: inout [UInt8]) {
     #if _endian(little)
     out.append(contentsOf: UnsafeRawBufferPointer(values))
     #else
-    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+    for v in values { appendLittleEndian(v.bitPattern, to: &out) }
     #endif
 }
 
 /// Appends one BYTE_ARRAY value: its length as a 4-byte little-endian integer, then its bytes.
 @inlinable
 func appendPlainByteArray(_ value: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-    let length = UInt32(value.count)
-    out.append(UInt8(truncatingIfNeeded: length))
-    out.append(UInt8(truncatingIfNeeded: length >> 8))
-    out.append(UInt8(truncatingIfNeeded: length >> 16))
-    out.append(UInt8(truncatingIfNeeded: length >> 24))
+    appendLittleEndian(UInt32(value.count), to: &out)
     out.append(contentsOf: value)
 }
 

@@ -49,6 +49,15 @@ final class AtomicFile {
         try withBytes(bytes) { (raw) throws(ColumnarError) in try write(raw) }
     }
 
+    /// Appends `tail`, then commits; returns the file's final size. On failure the temporary file
+    /// is already gone.
+    func commit(appending tail: [UInt8], sync: Bool) throws(ColumnarError) -> Int64 {
+        try write(tail)
+        let size = offset
+        try commit(sync: sync)
+        return size
+    }
+
     /// Closes the file and renames it to its final name; with `sync`, first `fsync`s it.
     func commit(sync: Bool) throws(ColumnarError) {
         guard fd >= 0 else { throw .writerClosed }

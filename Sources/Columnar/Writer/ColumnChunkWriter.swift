@@ -206,7 +206,7 @@ struct ColumnChunkWriter {
             for row in range { statistics.update(stat(values[row])) }
         } else {
             for row in range where validity.isValid(row) {
-                withUnsafeBytes(of: values[row].littleEndian) { plainValues.append(contentsOf: $0) }
+                appendLittleEndian(values[row], to: &plainValues)
                 statistics.update(stat(values[row]))
             }
         }
@@ -230,7 +230,7 @@ struct ColumnChunkWriter {
             for row in range { statistics.update(values[row]) }
         } else {
             for row in range where validity.isValid(row) {
-                withUnsafeBytes(of: values[row].bitPattern.littleEndian) { plainValues.append(contentsOf: $0) }
+                appendLittleEndian(values[row].bitPattern, to: &plainValues)
                 statistics.update(values[row])
             }
         }
@@ -258,26 +258,10 @@ struct ColumnChunkWriter {
     private mutating func fallBackToPlain() {
         guard mode == .hashDictionary, let dictionary else { return }
         foldDictionaryIntoStatistics(dictionary)
-        for code in codes { appendPlainEntry(dictionary, Int(code)) }
+        for code in codes { dictionary.appendPlainEntry(Int(code), to: &plainValues) }
         codes.removeAll(keepingCapacity: true)
         mode = .plain
         if dataPageCount[.rleDictionary, default: 0] == 0 { self.dictionary = nil }
-    }
-
-    private mutating func appendPlainEntry(_ dictionary: HashDictionary, _ code: Int) {
-        switch dictionary.keys {
-        case .numeric(let width):
-            let key = dictionary.numericKeys[code]
-            if width == 4 {
-                withUnsafeBytes(of: UInt32(truncatingIfNeeded: key).littleEndian) { plainValues.append(contentsOf: $0) }
-            } else {
-                withUnsafeBytes(of: key.littleEndian) { plainValues.append(contentsOf: $0) }
-            }
-        case .byteArray:
-            dictionary.withEntry(code) { appendPlainByteArray($0, to: &plainValues) }
-        case .fixedLength:
-            dictionary.withEntry(code) { plainValues.append(contentsOf: $0) }
-        }
     }
 
     private mutating func foldDictionaryIntoStatistics(_ dictionary: HashDictionary) {

@@ -121,30 +121,24 @@ public final class ParquetFileWriter {
     @discardableResult
     public func close() throws(ColumnarError) -> FileSummary {
         guard let file else { throw .writerClosed }
-        do throws(ColumnarError) {
-            try closeRowGroup(file)
-            let metadata = FileMetaData(
-                schema: schema,
-                numRows: totalRows,
-                rowGroups: rowGroups,
-                keyValueMetadata: options.keyValueMetadata.map { (key: $0.key, value: $0.value) },
-                createdBy: ColumnarVersion.createdBy
-            )
-            var w = CompactWriter(reservingCapacity: 4096)
-            w.writeStruct(metadata.write)
-            var tail = w.bytes
-            let length = UInt32(tail.count)
-            for k in 0..<4 { tail.append(UInt8(truncatingIfNeeded: length >> (8 * UInt32(k)))) }
-            tail.append(contentsOf: ParquetFileWriter.magic)
-            try file.write(tail)
-            let size = file.offset
-            try file.commit(sync: options.sync)
-            self.file = nil
-            return FileSummary(path: path, rows: totalRows, bytes: size, rowGroups: rowGroups.count)
-        } catch {
-            abandon()
-            throw error
-        }
+        // Finished or failed, the file is done. If anything below throws, dropping the last
+        // reference to `file` removes the temporary file (AtomicFile's deinit).
+        self.file = nil
+        try closeRowGroup(file)
+        let metadata = FileMetaData(
+            schema: schema,
+            numRows: totalRows,
+            rowGroups: rowGroups,
+            keyValueMetadata: options.keyValueMetadata.map { (key: $0.key, value: $0.value) },
+            createdBy: ColumnarVersion.createdBy
+        )
+        var w = CompactWriter(reservingCapacity: 4096)
+        w.writeStruct(metadata.write)
+        var tail = w.bytes
+        appendLittleEndian(UInt32(tail.count), to: &tail)
+        tail.append(contentsOf: ParquetFileWriter.magic)
+        let size = try file.commit(appending: tail, sync: options.sync)
+        return FileSummary(path: path, rows: totalRows, bytes: size, rowGroups: rowGroups.count)
     }
 
     /// Gives up on the file: the temporary file is removed and nothing appears under `path`.
