@@ -13,7 +13,7 @@ PYTHON3     ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
 PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1
-SYS_PACKAGES := libzstd-dev libsnappy-dev pkg-config
+SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev pkg-config
 BENCH_ROWS  ?= 1000000
 
 .PHONY: all build run test bench bench-micro sysdeps venv clean

@@ -11,7 +11,8 @@ let package = Package(
         .executable(name: "streamgen-bench", targets: ["Bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -24,12 +25,22 @@ let package = Package(
             pkgConfig: "snappy",
             providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]
         ),
-        .target(name: "Columnar", dependencies: ["CZstd", "CSnappy"]),
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
+        ),
+        .target(name: "Columnar", dependencies: ["CZstd", "CSnappy", "CCrypto"]),
         .target(name: "StreamGen", dependencies: ["Columnar"]),
+        .target(
+            name: "StreamGenYAML",
+            dependencies: ["StreamGen", "Columnar", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "StreamGenCLI",
             dependencies: [
                 "StreamGen",
+                "StreamGenYAML",
                 "Columnar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

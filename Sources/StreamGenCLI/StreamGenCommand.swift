@@ -2,14 +2,25 @@ import ArgumentParser
 import Columnar
 import StreamGen
 
-/// `streamgen`: the command-line front of the StreamGen library.
+/// `streamgen`: the command-line front of the StreamGen library. It parses options into a
+/// `GenerateOptions` value and calls the engine; everything it does is testable without it.
 @main
-struct StreamGenCommand: ParsableCommand {
+struct StreamGenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "streamgen",
-        abstract: "Generate realistic, relational, anomaly-seeded synthetic datasets as Parquet or CSV.",
-        version: "streamgen \(StreamGenInfo.version)",
-        subcommands: [Inspect.self]
+        abstract: "Generate realistic, relational synthetic datasets as Hive-partitioned Parquet or CSV, fast and reproducibly.",
+        discussion: """
+            Examples:
+              streamgen list
+              streamgen generate devapp --out data/ --seed 42
+              streamgen generate devapp --rows 10M --tables fake_analytics --threads 2
+              streamgen generate --schema my_tables.yaml --rows 10M --out data/
+              streamgen generate devapp --scale 100 --shard 3/8 --out shared/dir   # one of 8 machines
+              streamgen manifest merge shared/dir
+              streamgen status data/
+            """,
+        version: "streamgen \(StreamGenEngine.version)",
+        subcommands: [Generate.self, List.self, Status.self, ManifestCommand.self, Inspect.self]
     )
 }
 
@@ -20,7 +31,7 @@ struct Inspect: ParsableCommand {
         discussion: """
             Decodes the footer with StreamGen's own Thrift reader. Works on any Parquet file.
 
-              $ streamgen inspect out/streamgen-zstd-0.parquet
+              $ streamgen inspect data/fake_users/department=HR/part-00000.parquet
             """)
 
     @Argument(help: "The Parquet file.")
@@ -34,6 +45,86 @@ struct Inspect: ParsableCommand {
             throw CommandFailure("\(error)")
         }
         print(FooterReport(footer).render(file: file))
+    }
+}
+
+/// `streamgen list`: the packs, their tables and row counts.
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the built-in packs, their tables and scale-1 row counts.")
+
+    @Option(name: .long, help: "Also list the tables of this YAML schema file.")
+    var schema: String?
+
+    func run() throws {
+        var packs = Packs.all
+        if let schema { packs.append(try loadSchema(schema)) }
+        for pack in packs {
+            print("\(pack.name): \(pack.summary)")
+            print("  default run: \(pack.defaultDays) day(s) from \(formatISODate(pack.defaultStartDay))")
+            for table in pack.tables {
+                let rows: String
+                switch table.rows {
+                case .total(let n): rows = "\(grouped(Int64(n))) rows"
+                case .perDay(let n): rows = "\(grouped(Int64(n))) rows/day"
+                }
+                var line = "  \(table.name): \(rows), \(table.columns.count) columns"
+                if !table.partitionBy.isEmpty { line += ", partitioned by \(table.partitionBy.joined(separator: ", "))" }
+                if !table.sortBy.isEmpty { line += ", sorted by \(table.sortBy.joined(separator: ", "))" }
+                print(line)
+            }
+            print("  scenarios: baseline")
+        }
+    }
+}
+
+/// `streamgen status DIR`.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a generated dataset: tables, partitions, rows, bytes and per-column statistics.",
+        discussion: "Reads manifest.json, checks that every file it lists is present with its size, and gathers null counts and min/max from the Parquet footers. Exits 1 when the run failed or files are missing.")
+
+    @Argument(help: "The output directory of a run.")
+    var directory: String
+
+    @Flag(help: "Also recompute each file's SHA-256 and compare it with the manifest.")
+    var verify = false
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        let status: DatasetStatus
+        do { status = try DatasetStatus.load(directory, verify: verify) } catch { throw CommandFailure("\(error)") }
+        print(json ? status.json().serialized() : status.render(), terminator: json ? "" : "\n")
+        if !status.complete { throw ExitCode(1) }
+    }
+}
+
+/// `streamgen manifest merge DIR`.
+struct ManifestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manifest", abstract: "Work with run manifests.", subcommands: [Merge.self])
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge the manifests of `--shard i/N` runs into one manifest.json and write _SUCCESS.",
+            discussion: """
+                Run each shard with the same options into one shared directory (or copy every shard's output into one), then:
+                  streamgen manifest merge DIR
+                It checks that all N shard manifests are present, complete and of the same dataset, and that every file they list is in DIR.
+                """)
+
+        @Argument(help: "The directory holding every shard's files and manifest-shard-*.json.")
+        var directory: String
+
+        func run() throws {
+            do {
+                let m = try ManifestMerge.merge(directory, commandLine: CommandLine.arguments, createdAt: sourceDateEpoch())
+                print("merged \(m.tables.reduce(0) { $0 + $1.files.count }) files of \(m.tables.count) table(s) into \(directory)/\(Manifest.fileName)")
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+        }
     }
 }
 

@@ -176,6 +176,16 @@ public struct ColumnBuffer: Sendable {
         value.withUTF8 { append(bytes: UnsafeRawBufferPointer($0)) }
     }
 
+    /// Appends a byte-array value built in place at the end of the arena by `build`, which may
+    /// only append: no intermediate copy, no `String`.
+    @inline(__always)
+    package mutating func appendBuilding(_ build: (inout [UInt8]) -> Void) {
+        assert(storage == .byteArray, "column '\(column.name)' does not store byte arrays")
+        validity.appendValid(row: offsets.count - 1)
+        build(&bytes)
+        offsets.append(bytes.count)
+    }
+
     /// Appends a null (a zero or empty placeholder in the value slot).
     ///
     /// - Precondition: the column is optional.

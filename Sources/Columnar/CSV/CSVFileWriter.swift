@@ -27,12 +27,12 @@ public final class CSVFileWriter {
     /// Flush the text buffer to the file past this size.
     private static let flushSize = 1 << 20
 
-    public init(path: String, schema: Schema, crlf: Bool = false) throws(ColumnarError) {
+    public init(path: String, schema: Schema, crlf: Bool = false, checksum: Bool = false) throws(ColumnarError) {
         self.path = path
         self.schema = schema
         self.lineTerminator = crlf ? [13, 10] : [10]
         buffer.reserveCapacity(Self.flushSize + 64 * 1024)
-        file = try AtomicFile(path: path)
+        file = try AtomicFile(path: path, checksum: checksum)
         for (i, column) in schema.columns.enumerated() {
             if i > 0 { buffer.append(UInt8(ascii: ",")) }
             var name = column.name
@@ -128,7 +128,7 @@ public final class CSVFileWriter {
         self.file = nil
         let size = try file.commit(appending: buffer, sync: false)
         buffer.removeAll()
-        return FileSummary(path: path, rows: rows, bytes: size, rowGroups: 0)
+        return FileSummary(path: path, rows: rows, bytes: size, rowGroups: 0, sha256: file.sha256)
     }
 
     /// Removes the temporary file; nothing appears under `path`.

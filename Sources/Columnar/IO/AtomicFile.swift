@@ -14,10 +14,15 @@ final class AtomicFile {
     private var fd: Int32
     /// The number of bytes written so far: the offset of the next byte.
     private(set) var offset: Int64 = 0
+    /// The running SHA-256 of the bytes written, when asked for.
+    private let digest: SHA256?
+    /// The file's SHA-256 in hex, once committed with a digest.
+    private(set) var sha256: String?
 
     /// Creates the temporary file.
-    init(path: String) throws(ColumnarError) {
+    init(path: String, checksum: Bool = false) throws(ColumnarError) {
         self.path = path
+        self.digest = checksum ? SHA256() : nil
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -42,6 +47,7 @@ final class AtomicFile {
             }
             done += n
         }
+        digest?.update(bytes)
         offset += Int64(bytes.count)
     }
 
@@ -73,6 +79,7 @@ final class AtomicFile {
             throw .io(operation: "close", path: path, errno: code)
         }
         fd = -1
+        sha256 = digest?.finalize()
         if system_rename(temporaryPath, path) != 0 {
             let code = system_errno
             system_unlink(temporaryPath)

@@ -53,7 +53,7 @@ public final class ParquetFileWriter {
         self.options = options
         self.compressor = compressor ?? Compressor(codec: options.codec, level: options.zstdLevel)
         self.columns = schema.columns.map { ColumnChunkWriter(column: $0, options: options) }
-        let file = try AtomicFile(path: path)
+        let file = try AtomicFile(path: path, checksum: options.checksum)
         try file.write(ParquetFileWriter.magic)
         self.file = file
     }
@@ -138,7 +138,7 @@ public final class ParquetFileWriter {
         appendLittleEndian(UInt32(tail.count), to: &tail)
         tail.append(contentsOf: ParquetFileWriter.magic)
         let size = try file.commit(appending: tail, sync: options.sync)
-        return FileSummary(path: path, rows: totalRows, bytes: size, rowGroups: rowGroups.count)
+        return FileSummary(path: path, rows: totalRows, bytes: size, rowGroups: rowGroups.count, sha256: file.sha256)
     }
 
     /// Gives up on the file: the temporary file is removed and nothing appears under `path`.
@@ -154,4 +154,14 @@ public struct FileSummary: Sendable, Hashable {
     public let rows: Int64
     public let bytes: Int64
     public let rowGroups: Int
+    /// The file's SHA-256 in hex, when the writer was asked for a checksum.
+    public let sha256: String?
+
+    public init(path: String, rows: Int64, bytes: Int64, rowGroups: Int, sha256: String? = nil) {
+        self.path = path
+        self.rows = rows
+        self.bytes = bytes
+        self.rowGroups = rowGroups
+        self.sha256 = sha256
+    }
 }

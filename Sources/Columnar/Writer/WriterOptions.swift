@@ -26,6 +26,8 @@ public struct WriterOptions: Sendable, Hashable {
     public var keyValueMetadata: [KeyValue]
     /// Whether to `fsync` a file before renaming it into place.
     public var sync: Bool
+    /// Whether to compute the file's SHA-256 as it is written (`FileSummary.sha256`).
+    public var checksum: Bool
 
     /// Default `rowGroupRowLimit`: 1 Mi rows, pyarrow's limit.
     public static let defaultRowGroupRowLimit = 1024 * 1024
@@ -47,7 +49,8 @@ public struct WriterOptions: Sendable, Hashable {
         dataPageRowLimit: Int = WriterOptions.defaultDataPageRowLimit,
         dictionaryPageSizeLimit: Int = WriterOptions.defaultDictionaryPageSizeLimit,
         keyValueMetadata: [KeyValue] = [],
-        sync: Bool = false
+        sync: Bool = false,
+        checksum: Bool = false
     ) {
         self.codec = codec
         self.zstdLevel = zstdLevel
@@ -58,6 +61,7 @@ public struct WriterOptions: Sendable, Hashable {
         self.dictionaryPageSizeLimit = dictionaryPageSizeLimit
         self.keyValueMetadata = keyValueMetadata
         self.sync = sync
+        self.checksum = checksum
     }
 
     /// Checks that every limit is positive and the zstd level is in range.

@@ -1,0 +1,430 @@
+import Columnar
+
+/// A problem in a table declaration, located by table, column and field so that the YAML
+/// loader can point at the line.
+public struct SpecError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var table: String?
+    public var column: String?
+    /// The key within the column or table (`generator`, `type`, `partition_by`, ...).
+    public var field: String?
+    public var message: String
+
+    public init(table: String? = nil, column: String? = nil, field: String? = nil, _ message: String) {
+        self.table = table
+        self.column = column
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        var place: [String] = []
+        if let table { place.append("table '\(table)'") }
+        if let column { place.append("column '\(column)'") }
+        if let field { place.append("field '\(field)'") }
+        return place.isEmpty ? message : "\(place.joined(separator: ", ")): \(message)"
+    }
+}
+
+/// What the run's options fix about time and size, needed to compile a pack.
+public struct RunShape: Sendable, Hashable {
+    public var seed: UInt64
+    public var startDay: Int64
+    public var days: Int
+    /// Multiplies the scale-1 row counts of tables that scale.
+    public var scale: Double
+
+    public init(seed: UInt64, startDay: Int64, days: Int, scale: Double) {
+        self.seed = seed
+        self.startDay = startDay
+        self.days = days
+        self.scale = scale
+    }
+}
+
+/// One column, compiled: its generator and how it lands in the file.
+struct CompiledColumn: @unchecked Sendable {
+    let spec: ColumnSpec
+    let generator: Generator
+    /// The column as written (nil for a partition column, which lives in the path).
+    let fileColumn: Column?
+    let nullKey: StreamKey
+    /// The column's position in the file schema.
+    var fileIndex: Int?
+}
+
+/// A table ready to run: every generator built, references resolved, the file schema fixed.
+public final class CompiledTable: @unchecked Sendable {
+    public let spec: TableSpec
+    public let rowCount: Int
+    public let timeline: Timeline?
+    let columns: [CompiledColumn]
+    /// The columns written to the files, in declaration order (partition columns left out).
+    public let fileSchema: Schema
+    /// Partition columns, outermost first, with their values in code order.
+    let partitions: [(name: String, generator: Generator, values: [String])]
+    /// The position in `partitions` of an event-date partition, which shards follow day by day.
+    let datePartition: Int?
+    /// The expected bytes of one row in a chunk, for the memory budget.
+    let estimatedRowBytes: Int
+
+    init(spec: TableSpec, rowCount: Int, timeline: Timeline?, columns: [CompiledColumn], fileSchema: Schema,
+         partitions: [(name: String, generator: Generator, values: [String])], datePartition: Int?, estimatedRowBytes: Int)
+    {
+        self.spec = spec
+        self.rowCount = rowCount
+        self.timeline = timeline
+        self.columns = columns
+        self.fileSchema = fileSchema
+        self.partitions = partitions
+        self.datePartition = datePartition
+        self.estimatedRowBytes = estimatedRowBytes
+    }
+
+    public var name: String { spec.name }
+
+    /// The Hive type of each partition column as the manifest records it.
+    var partitionTypes: [(name: String, type: String)] {
+        partitions.map { p in (p.name, spec.column(named: p.name)?.type.description ?? "string") }
+    }
+}
+
+/// Turns a pack's declarations into compiled tables, checking everything a run would trip on.
+public struct PackCompiler {
+    public let pack: PackSpec
+    public let shape: RunShape
+    /// With `layout: .flat`, partition columns stay in the files and nothing is partitioned.
+    public let partitioned: Bool
+
+    private let packKey: StreamKey
+
+    public init(pack: PackSpec, shape: RunShape, partitioned: Bool) {
+        self.pack = pack
+        self.shape = shape
+        self.partitioned = partitioned
+        self.packKey = StreamKey(seed: shape.seed).adding(pack.name)
+    }
+
+    /// The row count of `table` in this run.
+    public func rowCount(of table: TableSpec) -> Int {
+        let factor = table.scales ? shape.scale : 1
+        switch table.rows {
+        case .total(let n): return Int((Double(n) * factor).rounded())
+        case .perDay(let n): return Int((Double(n) * factor).rounded()) * shape.days
+        }
+    }
+
+    /// Compiles every table of the pack, in declaration order.
+    public func compileAll() throws(SpecError) -> [CompiledTable] {
+        var cache = Cache()
+        var result: [CompiledTable] = []
+        try checkNames()
+        for table in pack.tables {
+            result.append(try compile(table, cache: &cache))
+        }
+        return result
+    }
+
+    private func checkNames() throws(SpecError) {
+        var seen = Set<String>()
+        for table in pack.tables {
+            if !seen.insert(table.name).inserted { throw SpecError(table: table.name, "declared twice") }
+            if !isSafeName(table.name) {
+                throw SpecError(table: table.name, field: "name", "use letters, digits, '_' and '-' only (it becomes a directory)")
+            }
+        }
+    }
+
+    struct Cache {
+        var generators: [String: Generator] = [:]  // "table.column"
+        var timelines: [String: Timeline] = [:]
+        var inProgress: Set<String> = []
+    }
+
+    func compile(_ table: TableSpec, cache: inout Cache) throws(SpecError) -> CompiledTable {
+        if table.columns.isEmpty { throw SpecError(table: table.name, field: "columns", "a table needs at least one column") }
+        if let problem = table.seasonality.problem() { throw SpecError(table: table.name, field: "seasonality", problem) }
+        let rows = rowCount(of: table)
+        var columns: [CompiledColumn] = []
+        let tableKey = packKey.adding(table.name)
+        for spec in table.columns {
+            let generator = try generator(table: table, column: spec.name, cache: &cache)
+            try checkType(table: table, spec: spec, generator: generator)
+            if !(0...1).contains(spec.nullRate) {
+                throw SpecError(table: table.name, column: spec.name, field: "null_rate", "must be between 0 and 1")
+            }
+            columns.append(CompiledColumn(spec: spec, generator: generator, fileColumn: nil, nullKey: tableKey.adding(spec.name).adding("null")))
+        }
+        // Partitions.
+        var partitions: [(name: String, generator: Generator, values: [String])] = []
+        var datePartition: Int?
+        var combinations = 1
+        if partitioned {
+            for name in table.partitionBy {
+                guard let column = columns.first(where: { $0.spec.name == name }) else {
+                    throw SpecError(table: table.name, field: "partition_by", "no column '\(name)' to partition by")
+                }
+                if partitions.contains(where: { $0.name == name }) {
+                    throw SpecError(table: table.name, field: "partition_by", "'\(name)' is listed twice")
+                }
+                guard let values = column.generator.categories else {
+                    throw SpecError(table: table.name, field: "partition_by",
+                                    "'\(name)' has no fixed set of values; partition by a choice, a boolean, a categorical text kind or an event date")
+                }
+                if column.spec.nullRate > 0 {
+                    throw SpecError(table: table.name, field: "partition_by", "'\(name)' can be null; partition columns must not be")
+                }
+                if column.generator is EventDateGenerator {
+                    datePartition = partitions.count
+                } else {
+                    combinations *= values.count
+                    if combinations > 10_000 {
+                        throw SpecError(table: table.name, field: "partition_by", "more than 10,000 partitions per day; partition by fewer or coarser columns")
+                    }
+                }
+                partitions.append((name, column.generator, values))
+            }
+        }
+        // Sort keys: ordered by construction.
+        for name in table.sortBy {
+            guard let column = columns.first(where: { $0.spec.name == name }) else {
+                throw SpecError(table: table.name, field: "sort_by", "no column '\(name)' to sort by")
+            }
+            if !column.generator.isOrderedByRow || column.spec.nullRate > 0 {
+                throw SpecError(table: table.name, field: "sort_by",
+                                "'\(name)' is not ordered by row; sort keys must be sequences, event times or event dates without nulls")
+            }
+        }
+        // The file schema.
+        var fileColumns: [Column] = []
+        var compiled: [CompiledColumn] = []
+        let partitionNames = Set(partitions.map(\.name))
+        for c in columns {
+            if partitionNames.contains(c.spec.name) {
+                compiled.append(c)
+                continue
+            }
+            var dictionary: ValueDictionary?
+            if let categories = c.generator.categories, c.spec.type.physicalType == .byteArray, c.spec.type != .binary {
+                dictionary = try? ValueDictionary(categories)
+            }
+            let column = Column(c.spec.name, c.spec.type, c.spec.nullRate > 0 ? .optional : .required, dictionary: dictionary)
+            fileColumns.append(column)
+            compiled.append(CompiledColumn(spec: c.spec, generator: c.generator, fileColumn: column, nullKey: c.nullKey, fileIndex: fileColumns.count - 1))
+        }
+        if fileColumns.isEmpty { throw SpecError(table: table.name, field: "partition_by", "every column is a partition column; nothing is left to write") }
+        let schema: Schema
+        do { schema = try Schema(fileColumns) } catch { throw SpecError(table: table.name, "\(error)") }
+        return CompiledTable(
+            spec: table, rowCount: rows, timeline: cache.timelines[table.name], columns: compiled, fileSchema: schema,
+            partitions: partitions, datePartition: datePartition, estimatedRowBytes: estimateRowBytes(compiled)
+        )
+    }
+
+    private func estimateRowBytes(_ columns: [CompiledColumn]) -> Int {
+        var total = 0
+        for c in columns {
+            guard let column = c.fileColumn else { continue }
+            if column.dictionary != nil { total += 4; continue }
+            switch column.type.physicalType {
+            case .boolean: total += 1
+            case .int32, .float: total += 4
+            case .int64, .double: total += 8
+            case .fixedLenByteArray: total += column.type.fixedLength ?? 16
+            case .byteArray:
+                var sample: [UInt8] = []
+                let n = 32
+                for row in 0..<n { c.generator.appendText(row * 7919, to: &sample) }
+                total += sample.count / n + 8
+            }
+        }
+        return total + 1
+    }
+
+    // MARK: Generators
+
+    func timeline(for table: TableSpec, cache: inout Cache) -> Timeline {
+        if let t = cache.timelines[table.name] { return t }
+        let t = Timeline(startDay: shape.startDay, days: shape.days, rows: rowCount(of: table), seasonality: table.seasonality)
+        cache.timelines[table.name] = t
+        return t
+    }
+
+    func generator(table: TableSpec, column name: String, cache: inout Cache) throws(SpecError) -> Generator {
+        let id = "\(table.name).\(name)"
+        if let g = cache.generators[id] { return g }
+        guard let spec = table.column(named: name) else { throw SpecError(table: table.name, "no column '\(name)'") }
+        if cache.inProgress.contains(id) {
+            throw SpecError(table: table.name, column: name, field: "generator", "refers to itself through other columns")
+        }
+        cache.inProgress.insert(id)
+        defer { cache.inProgress.remove(id) }
+        let key = packKey.adding(table.name).adding(name)
+        let g = try build(spec.generator, key: key, table: table, column: name, cache: &cache)
+        cache.generators[id] = g
+        return g
+    }
+
+    func build(_ spec: GeneratorSpec, key: StreamKey, table: TableSpec, column: String, cache: inout Cache) throws(SpecError) -> Generator {
+        func fail(_ message: String) -> SpecError { SpecError(table: table.name, column: column, field: "generator", message) }
+        func sameRow(_ other: String) throws(SpecError) -> Generator {
+            guard table.column(named: other) != nil else { throw fail("no column '\(other)' in table '\(table.name)'") }
+            return try generator(table: table, column: other, cache: &cache)
+        }
+        func checkDecimals(_ d: Int?) throws(SpecError) {
+            if let d, !(0...12).contains(d) { throw fail("decimals must be between 0 and 12") }
+        }
+        func checkFinite(_ values: Double?...) throws(SpecError) {
+            if values.contains(where: { $0.map { !$0.isFinite } ?? false }) { throw fail("numbers must be finite") }
+        }
+        switch spec {
+        case .sequence(let start, let step):
+            return SequenceGenerator(key: key, start: start, step: step)
+        case .uniformInt(let min, let max):
+            guard min <= max else { throw fail("min \(min) is above max \(max)") }
+            return UniformIntGenerator(key: key, range: min...max)
+        case .uniformDouble(let min, let max, let decimals):
+            try checkFinite(min, max)
+            try checkDecimals(decimals)
+            guard min <= max else { throw fail("min \(min) is above max \(max)") }
+            return ContinuousGenerator(key: key, shape: .uniform(min: min, max: max), min: nil, max: nil, decimals: decimals)
+        case .normal(let mean, let stddev, let min, let max, let decimals):
+            try checkFinite(mean, stddev, min, max)
+            try checkDecimals(decimals)
+            guard stddev >= 0 else { throw fail("stddev must be ≥ 0") }
+            if let min, let max, min > max { throw fail("min \(min) is above max \(max)") }
+            return ContinuousGenerator(key: key, shape: .normal(mean: mean, stddev: stddev), min: min, max: max, decimals: decimals)
+        case .logNormal(let mu, let sigma, let min, let max, let decimals):
+            try checkFinite(mu, sigma, min, max)
+            try checkDecimals(decimals)
+            guard sigma >= 0 else { throw fail("sigma must be ≥ 0") }
+            if let min, let max, min > max { throw fail("min \(min) is above max \(max)") }
+            return ContinuousGenerator(key: key, shape: .logNormal(mu: mu, sigma: sigma), min: min, max: max, decimals: decimals)
+        case .poisson(let lambda, let offset):
+            guard lambda >= 0 && lambda.isFinite && lambda < 1e9 else { throw fail("lambda must be between 0 and 1e9") }
+            return PoissonGenerator(key: key, lambda: lambda, offset: offset)
+        case .zipf(let n, let exponent):
+            guard n >= 1, exponent > 0, exponent.isFinite else { throw fail("zipf needs n ≥ 1 and an exponent > 0") }
+            return ZipfGenerator(key: key, n: n, exponent: exponent)
+        case .bernoulli(let p):
+            guard (0...1).contains(p) else { throw fail("p must be between 0 and 1") }
+            return BernoulliGenerator(key: key, p: p)
+        case .choice(let values, let weights):
+            guard !values.isEmpty else { throw fail("choice needs at least one value") }
+            if Set(values).count != values.count { throw fail("choice values must be distinct") }
+            if values.contains(where: { $0.utf8.contains(UInt8(ascii: "|")) }) { throw fail("choice values may not contain '|'") }
+            if let weights {
+                guard weights.count == values.count else { throw fail("\(values.count) values but \(weights.count) weights") }
+                guard weights.allSatisfy({ $0 >= 0 && $0.isFinite }), weights.reduce(0, +) > 0 else {
+                    throw fail("weights must be ≥ 0, finite, and not all 0")
+                }
+            }
+            return ChoiceGenerator(key: key, values: values, weights: weights)
+        case .uuid:
+            return UUIDGenerator(key: key)
+        case .text(let kind):
+            return TextGenerator(key: key, kind: kind)
+        case .sentence(let minWords, let maxWords):
+            guard 1 <= minWords, minWords <= maxWords, maxWords <= 1000 else { throw fail("words must satisfy 1 ≤ min ≤ max ≤ 1000") }
+            return SentenceGenerator(key: key, minWords: minWords, maxWords: maxWords)
+        case .template(let text):
+            switch TemplateGenerator.parse(text) {
+            case .success(let parts): return TemplateGenerator(key: key, parts: parts)
+            case .failure(let error): throw fail("template: \(error.message)")
+            }
+        case .email(let first, let last):
+            return EmailGenerator(key: key, firstName: try first.map(sameRow), lastName: try last.map(sameRow))
+        case .json(let fields):
+            guard !fields.isEmpty else { throw fail("json needs at least one field") }
+            var built: [(key: [UInt8], generator: Generator)] = []
+            for field in fields {
+                built.append((Array(field.key.utf8), try build(field.generator, key: key.adding(field.key), table: table, column: column, cache: &cache)))
+            }
+            return JSONGenerator(key: key, fields: built)
+        case .eventTime:
+            return EventTimeGenerator(key: key, timeline: timeline(for: table, cache: &cache))
+        case .eventDate:
+            return EventDateGenerator(key: key, timeline: timeline(for: table, cache: &cache))
+        case .timestampBetween(let start, let end):
+            let s = start ?? (shape.startDay - 3 * 365) * Timeline.microsPerDay
+            let e = end ?? shape.startDay * Timeline.microsPerDay
+            guard s < e else { throw fail("the start must be before the end") }
+            return BetweenGenerator(key: key, kind: .timestamp, range: s...(e - 1))
+        case .dateBetween(let start, let end):
+            let s = start ?? shape.startDay - 3 * 365
+            let e = end ?? shape.startDay
+            guard s < e else { throw fail("the start must be before the end") }
+            return BetweenGenerator(key: key, kind: .date, range: s...(e - 1))
+        case .after(let other, let min, let max):
+            let source = try sameRow(other)
+            guard min <= max else { throw fail("min \(min) is above max \(max)") }
+            switch source.kind {
+            case .timestamp: return AfterGenerator(key: key, source: source, range: (min * 1_000_000)...(max * 1_000_000))
+            case .date: return AfterGenerator(key: key, source: source, range: min...max)
+            default: throw fail("'\(other)' is not a timestamp or a date")
+            }
+        case .reference(let tableName, let columnName, let pick):
+            guard let target = pack.table(named: tableName) else { throw fail("references table '\(tableName)', which the pack does not declare") }
+            guard target.column(named: columnName) != nil else {
+                throw fail("references '\(tableName).\(columnName)', but table '\(tableName)' has no column '\(columnName)'")
+            }
+            let rows = rowCount(of: target)
+            guard rows > 0 else { throw fail("references table '\(tableName)', which has no rows in this run") }
+            if case .zipf(let e) = pick, !(e > 0 && e.isFinite) { throw fail("zipf exponent must be > 0") }
+            let targetGenerator = try generator(table: target, column: columnName, cache: &cache)
+            return ReferenceGenerator(key: key, target: targetGenerator, rows: rows, pick: pick)
+        case .lookup(let via, let columnName):
+            guard let viaSpec = table.column(named: via) else { throw fail("no column '\(via)' in table '\(table.name)'") }
+            guard case .reference(let targetTable, _, _) = viaSpec.generator, let target = pack.table(named: targetTable) else {
+                throw fail("'\(via)' is not a reference column; lookup follows the row a reference picked")
+            }
+            guard target.column(named: columnName) != nil else { throw fail("table '\(targetTable)' has no column '\(columnName)'") }
+            guard let reference = try sameRow(via) as? ReferenceGenerator else { throw fail("'\(via)' is not a reference column") }
+            let targetGenerator = try generator(table: target, column: columnName, cache: &cache)
+            return LookupGenerator(key: key, reference: reference, target: targetGenerator)
+        case .product(let names, let decimals):
+            guard !names.isEmpty else { throw fail("product needs at least one column") }
+            try checkDecimals(decimals)
+            var factors: [Generator] = []
+            for name in names {
+                let g = try sameRow(name)
+                guard g.kind == .integer || g.kind == .double else { throw fail("'\(name)' is not numeric") }
+                factors.append(g)
+            }
+            return ProductGenerator(key: key, factors: factors, decimals: decimals)
+        case .scaled(let name, let min, let max, let decimals):
+            try checkFinite(min, max)
+            try checkDecimals(decimals)
+            let g = try sameRow(name)
+            guard g.kind == .integer || g.kind == .double else { throw fail("'\(name)' is not numeric") }
+            return ScaledGenerator(key: key, source: g, min: min, max: max, decimals: decimals)
+        case .constant(let value):
+            return ConstantGenerator(key: key, value: value)
+        }
+    }
+
+    /// Checks that the generator's values fit the column's type.
+    func checkType(table: TableSpec, spec: ColumnSpec, generator: Generator) throws(SpecError) {
+        let kind = generator.kind
+        let ok: Bool
+        switch spec.type {
+        case .boolean: ok = kind == .boolean
+        case .int32, .int64: ok = kind == .integer || kind == .boolean
+        case .double, .decimal: ok = kind == .integer || kind == .double
+        case .string, .json, .binary: ok = true
+        case .uuid: ok = kind == .uuid
+        case .date: ok = kind == .date
+        case .timestamp: ok = kind == .timestamp
+        case .fixedBinary: ok = false
+        }
+        if !ok {
+            throw SpecError(table: table.name, column: spec.name, field: "type",
+                            "type \(spec.type.description) cannot hold the \(kind.rawValue) values of its generator")
+        }
+    }
+}
+
+/// Whether `name` is safe as a file or directory name.
+func isSafeName(_ name: String) -> Bool {
+    !name.isEmpty && name.count <= 128 && name != "." && name != ".." && !name.hasPrefix(".")
+        && name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D }
+}

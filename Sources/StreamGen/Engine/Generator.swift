@@ -1,0 +1,573 @@
+import Columnar
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a compiled generator produces.
+public enum ValueKind: String, Sendable, Hashable {
+    case integer, double, boolean, text, timestamp, date, uuid
+}
+
+/// A compiled generator: a pure function from a row index to a value.
+///
+/// Subclasses override the accessors their kind has: `int64` for integers, booleans (0 or 1),
+/// timestamps (µs) and dates (days); `double` for doubles; `appendText` for text; `uuid` for
+/// UUIDs. Categorical generators (a fixed value list) also give `categories` and `code`, which
+/// lets the writer take dictionary codes instead of bytes and the partitioner group rows.
+/// Instances are immutable once built and shared by every shard task.
+class Generator: @unchecked Sendable {
+    let kind: ValueKind
+    let key: StreamKey
+
+    init(kind: ValueKind, key: StreamKey) {
+        self.kind = kind
+        self.key = key
+    }
+
+    /// The value of an integer, boolean, timestamp or date generator.
+    func int64(_ row: Int) -> Int64 { preconditionFailure("\(type(of: self)) has no integer values") }
+
+    /// The value as a double: integers convert.
+    func double(_ row: Int) -> Double { Double(int64(row)) }
+
+    /// The 16 bytes of a UUID generator, as two big-endian halves.
+    func uuid(_ row: Int) -> (UInt64, UInt64) { preconditionFailure("\(type(of: self)) has no UUID values") }
+
+    /// Decimal places for rendering doubles as text.
+    var decimals: Int { 2 }
+
+    /// Whether values never decrease as the row index grows (sort keys rely on it).
+    var isOrderedByRow: Bool { false }
+
+    /// The fixed list of values of a categorical generator, in code order.
+    var categories: [String]? { nil }
+
+    /// The index in `categories` of the row's value.
+    func code(_ row: Int) -> Int { preconditionFailure("\(type(of: self)) is not categorical") }
+
+    /// Appends the value as text: how it reads in a string column, a JSON field or a template.
+    func appendText(_ row: Int, to out: inout [UInt8]) {
+        switch kind {
+        case .integer: appendDecimalDigits(int64(row), to: &out)
+        case .double: appendRounded(double(row), decimals: decimals, to: &out)
+        case .boolean: out.append(contentsOf: int64(row) != 0 ? Generator.trueBytes : Generator.falseBytes)
+        case .timestamp: appendISOTimestamp(microsSinceEpoch: int64(row), utc: true, to: &out)
+        case .date: appendISODate(daysSinceEpoch: int64(row), to: &out)
+        case .uuid: appendUUIDText(uuid(row), to: &out)
+        case .text: preconditionFailure("\(type(of: self)) must render its own text")
+        }
+    }
+
+    static let trueBytes = Array("true".utf8)
+    static let falseBytes = Array("false".utf8)
+}
+
+/// Appends `value` rounded to `decimals` places, in plain notation (no exponent).
+func appendRounded(_ value: Double, decimals: Int, to out: inout [UInt8]) {
+    guard value.isFinite else {
+        out.append(contentsOf: value.isNaN ? Array("NaN".utf8) : Array((value < 0 ? "-Infinity" : "Infinity").utf8))
+        return
+    }
+    let scale = Generator.powersOf10[min(max(decimals, 0), 18)]
+    let scaled = (value * scale).rounded()
+    if abs(scaled) < 9.0e18 {
+        appendDecimal(unscaled: Int64(scaled), scale: decimals, to: &out)
+    } else {
+        appendDecimalDigits(Int64(max(min(value, 9.0e18), -9.0e18)), to: &out)
+    }
+}
+
+extension Generator {
+    static let powersOf10: [Double] = (0...18).map { pow(10, Double($0)) }
+}
+
+/// Rounds to `decimals` places when given.
+@inline(__always)
+func rounded(_ value: Double, _ decimals: Int?) -> Double {
+    guard let decimals else { return value }
+    let scale = Generator.powersOf10[min(max(decimals, 0), 18)]
+    return (value * scale).rounded() / scale
+}
+
+func appendUUIDText(_ value: (UInt64, UInt64), to out: inout [UInt8]) {
+    withUnsafeBytes(of: (value.0.bigEndian, value.1.bigEndian)) { appendUUID($0, to: &out) }
+}
+
+// MARK: - Numbers
+
+final class SequenceGenerator: Generator {
+    let start: Int64
+    let step: Int64
+    init(key: StreamKey, start: Int64, step: Int64) {
+        self.start = start
+        self.step = step
+        super.init(kind: .integer, key: key)
+    }
+    override func int64(_ row: Int) -> Int64 { start &+ Int64(row) &* step }
+    override var isOrderedByRow: Bool { step >= 0 }
+}
+
+final class UniformIntGenerator: Generator {
+    let range: ClosedRange<Int64>
+    init(key: StreamKey, range: ClosedRange<Int64>) {
+        self.range = range
+        super.init(kind: .integer, key: key)
+    }
+    override func int64(_ row: Int) -> Int64 {
+        var rng = key.cell(row)
+        return rng.nextInt(in: range)
+    }
+}
+
+/// Uniform, normal and log-normal doubles, clamped and rounded; an integer kind when rounded to 0
+/// places.
+final class ContinuousGenerator: Generator {
+    enum Shape: Sendable {
+        case uniform(min: Double, max: Double)
+        case normal(mean: Double, stddev: Double)
+        case logNormal(mu: Double, sigma: Double)
+    }
+    let shape: Shape
+    let lower: Double
+    let upper: Double
+    let places: Int?
+
+    init(key: StreamKey, shape: Shape, min: Double?, max: Double?, decimals: Int?) {
+        self.shape = shape
+        self.lower = min ?? -.infinity
+        self.upper = max ?? .infinity
+        self.places = decimals
+        super.init(kind: decimals == 0 ? .integer : .double, key: key)
+    }
+
+    override func double(_ row: Int) -> Double {
+        var rng = key.cell(row)
+        var x: Double
+        switch shape {
+        case .uniform(let min, let max): x = min + (max - min) * rng.nextDouble()
+        case .normal(let mean, let stddev): x = Distributions.normal(mean: mean, stddev: stddev, &rng)
+        case .logNormal(let mu, let sigma): x = Distributions.logNormal(mu: mu, sigma: sigma, &rng)
+        }
+        x = Swift.min(Swift.max(x, lower), upper)
+        return rounded(x, places)
+    }
+
+    override func int64(_ row: Int) -> Int64 {
+        let x = double(row)
+        return Int64(Swift.min(Swift.max(x, -9.0e18), 9.0e18))
+    }
+
+    override var decimals: Int { places ?? 2 }
+}
+
+final class PoissonGenerator: Generator {
+    let lambda: Double
+    let offset: Int64
+    init(key: StreamKey, lambda: Double, offset: Int64) {
+        self.lambda = lambda
+        self.offset = offset
+        super.init(kind: .integer, key: key)
+    }
+    override func int64(_ row: Int) -> Int64 {
+        var rng = key.cell(row)
+        return offset &+ Distributions.poisson(lambda: lambda, &rng)
+    }
+}
+
+final class ZipfGenerator: Generator {
+    let zipf: Zipf
+    init(key: StreamKey, n: Int, exponent: Double) {
+        zipf = Zipf(n: n, exponent: exponent)
+        super.init(kind: .integer, key: key)
+    }
+    override func int64(_ row: Int) -> Int64 {
+        var rng = key.cell(row)
+        return Int64(zipf.sample(&rng))
+    }
+}
+
+final class BernoulliGenerator: Generator {
+    let p: Double
+    init(key: StreamKey, p: Double) {
+        self.p = p
+        super.init(kind: .boolean, key: key)
+    }
+    override func int64(_ row: Int) -> Int64 {
+        var rng = key.cell(row)
+        return rng.nextBool(probability: p) ? 1 : 0
+    }
+    override var categories: [String]? { ["false", "true"] }
+    override func code(_ row: Int) -> Int { Int(int64(row)) }
+}
+
+/// The product of numeric columns of the same row: `total = quantity × unit_price`.
+final class ProductGenerator: Generator {
+    let factors: [Generator]
+    let places: Int?
+    init(key: StreamKey, factors: [Generator], decimals: Int?) {
+        self.factors = factors
+        self.places = decimals
+        let allIntegers = factors.allSatisfy { $0.kind == .integer } && (decimals ?? 0) == 0
+        super.init(kind: allIntegers ? .integer : .double, key: key)
+    }
+    override func double(_ row: Int) -> Double {
+        var x = 1.0
+        for f in factors { x *= f.double(row) }
+        return rounded(x, places)
+    }
+    override func int64(_ row: Int) -> Int64 {
+        var x: Int64 = 1
+        for f in factors { x = x &* f.int64(row) }
+        return x
+    }
+    override var decimals: Int { places ?? 2 }
+}
+
+/// A numeric column of the same row times a uniform factor: `cost = price × U(0.4, 0.7)`.
+final class ScaledGenerator: Generator {
+    let source: Generator
+    let low: Double
+    let high: Double
+    let places: Int?
+    init(key: StreamKey, source: Generator, min: Double, max: Double, decimals: Int?) {
+        self.source = source
+        self.low = min
+        self.high = max
+        self.places = decimals
+        super.init(kind: decimals == 0 ? .integer : .double, key: key)
+    }
+    override func double(_ row: Int) -> Double {
+        var rng = key.cell(row)
+        return rounded(source.double(row) * (low + (high - low) * rng.nextDouble()), places)
+    }
+    override func int64(_ row: Int) -> Int64 { Int64(double(row)) }
+    override var decimals: Int { places ?? 2 }
+}
+
+// MARK: - Categories and text
+
+/// One of a fixed list of values, weighted: dictionary-coded in the file.
+final class ChoiceGenerator: Generator {
+    let values: [String]
+    let bytes: WordList
+    let table: AliasTable
+    init(key: StreamKey, values: [String], weights: [Double]?) {
+        self.values = values
+        self.bytes = WordList(values.joined(separator: "|"))
+        self.table = AliasTable(weights: weights ?? Array(repeating: 1, count: values.count))
+        super.init(kind: .text, key: key)
+    }
+    override var categories: [String]? { values }
+    override func code(_ row: Int) -> Int {
+        var rng = key.cell(row)
+        return table.sample(&rng)
+    }
+    override func appendText(_ row: Int, to out: inout [UInt8]) { bytes.append(code(row), to: &out) }
+}
+
+final class ConstantGenerator: Generator {
+    let value: String
+    let bytes: [UInt8]
+    init(key: StreamKey, value: String) {
+        self.value = value
+        self.bytes = Array(value.utf8)
+        super.init(kind: .text, key: key)
+    }
+    override var categories: [String]? { [value] }
+    override func code(_ row: Int) -> Int { 0 }
+    override func appendText(_ row: Int, to out: inout [UInt8]) { out.append(contentsOf: bytes) }
+}
+
+final class UUIDGenerator: Generator {
+    init(key: StreamKey) { super.init(kind: .uuid, key: key) }
+    override func uuid(_ row: Int) -> (UInt64, UInt64) {
+        var rng = key.cell(row)
+        let high = (rng.next() & ~0xF000) | 0x4000  // version 4
+        let low = (rng.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // variant 10
+        return (high, low)
+    }
+}
+
+/// `minWords...maxWords` words, the first capitalised, ending with a full stop.
+final class SentenceGenerator: Generator {
+    let minWords: Int
+    let maxWords: Int
+    init(key: StreamKey, minWords: Int, maxWords: Int) {
+        self.minWords = minWords
+        self.maxWords = maxWords
+        super.init(kind: .text, key: key)
+    }
+    override func appendText(_ row: Int, to out: inout [UInt8]) {
+        var rng = key.cell(row)
+        let n = minWords + rng.nextIndex(maxWords - minWords + 1)
+        for i in 0..<n {
+            if i > 0 { out.append(0x20) }
+            let start = out.count
+            Words.words.append(rng.nextIndex(Words.words.count), to: &out)
+            if i == 0 && out.count > start && out[start] >= 0x61 && out[start] <= 0x7A { out[start] -= 0x20 }
+        }
+        out.append(UInt8(ascii: "."))
+    }
+}
+
+/// Literal text with placeholders.
+final class TemplateGenerator: Generator {
+    enum Part: Sendable {
+        case literal([UInt8])
+        case int(ClosedRange<Int64>)
+        case digits(Int)
+        case letters(Int, upper: Bool)
+        case word
+        case row
+    }
+    let parts: [Part]
+
+    init(key: StreamKey, parts: [Part]) {
+        self.parts = parts
+        super.init(kind: .text, key: key)
+    }
+
+    /// Parses `{int:A-B}`, `{digits:N}`, `{letters:N}`, `{upper:N}`, `{word}`, `{row}`; a
+    /// literal brace is written `{{` or `}}`. Returns the problem as text on failure.
+    static func parse(_ template: String) -> Result<[Part], TemplateError> {
+        var parts: [Part] = []
+        var literal: [UInt8] = []
+        var chars = Array(template.utf8)[...]
+        while let c = chars.popFirst() {
+            if c == UInt8(ascii: "}") {
+                if chars.first == UInt8(ascii: "}") { chars.removeFirst(); literal.append(c); continue }
+                return .failure(TemplateError(message: "a '}' without its '{' (write '}}' for a literal brace)"))
+            }
+            guard c == UInt8(ascii: "{") else { literal.append(c); continue }
+            if chars.first == UInt8(ascii: "{") { chars.removeFirst(); literal.append(c); continue }
+            guard let close = chars.firstIndex(of: UInt8(ascii: "}")) else {
+                return .failure(TemplateError(message: "a '{' without its '}'"))
+            }
+            let body = String(decoding: chars[chars.startIndex..<close], as: UTF8.self)
+            chars = chars[(close + 1)...]
+            if !literal.isEmpty { parts.append(.literal(literal)); literal = [] }
+            let pieces = body.split(separator: ":", maxSplits: 1).map(String.init)
+            let name = pieces.first ?? ""
+            let argument = pieces.count > 1 ? pieces[1] : nil
+            func count() -> Int? { argument.flatMap { Int($0) }.flatMap { (1...64).contains($0) ? $0 : nil } }
+            switch name {
+            case "word": parts.append(.word)
+            case "row": parts.append(.row)
+            case "digits":
+                guard let n = count() else { return .failure(TemplateError(message: "{digits:N} needs N in 1...64")) }
+                parts.append(.digits(n))
+            case "letters", "upper":
+                guard let n = count() else { return .failure(TemplateError(message: "{\(name):N} needs N in 1...64")) }
+                parts.append(.letters(n, upper: name == "upper"))
+            case "int":
+                let bounds = argument?.split(separator: "-", maxSplits: 1).compactMap { Int64($0) } ?? []
+                guard bounds.count == 2, bounds[0] <= bounds[1] else {
+                    return .failure(TemplateError(message: "{int:A-B} needs two integers A ≤ B, as in {int:1-99}"))
+                }
+                parts.append(.int(bounds[0]...bounds[1]))
+            default:
+                return .failure(TemplateError(message: "unknown placeholder {\(body)}; known: int, digits, letters, upper, word, row"))
+            }
+        }
+        if !literal.isEmpty { parts.append(.literal(literal)) }
+        return .success(parts)
+    }
+
+    struct TemplateError: Error { let message: String }
+
+    override func appendText(_ row: Int, to out: inout [UInt8]) {
+        var rng = key.cell(row)
+        for part in parts {
+            switch part {
+            case .literal(let bytes): out.append(contentsOf: bytes)
+            case .int(let range): appendDecimalDigits(rng.nextInt(in: range), to: &out)
+            case .digits(let n): for _ in 0..<n { out.append(UInt8(ascii: "0") + UInt8(rng.nextIndex(10))) }
+            case .letters(let n, let upper):
+                for _ in 0..<n { out.append((upper ? UInt8(ascii: "A") : UInt8(ascii: "a")) + UInt8(rng.nextIndex(26))) }
+            case .word: Words.words.append(rng.nextIndex(Words.words.count), to: &out)
+            case .row: appendDecimalDigits(Int64(row) + 1, to: &out)
+            }
+        }
+    }
+}
+
+/// A JSON object: `{"key":value,...}` with each value from its own generator.
+final class JSONGenerator: Generator {
+    let fields: [(key: [UInt8], generator: Generator)]
+    init(key: StreamKey, fields: [(key: [UInt8], generator: Generator)]) {
+        self.fields = fields
+        super.init(kind: .text, key: key)
+    }
+    override func appendText(_ row: Int, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (i, field) in fields.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendJSONString(field.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            let g = field.generator
+            switch g.kind {
+            case .integer, .double, .boolean: g.appendText(row, to: &out)
+            default:
+                var text: [UInt8] = []
+                g.appendText(row, to: &text)
+                appendJSONString(text, to: &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+/// Appends `bytes` (UTF-8) as a JSON string literal.
+func appendJSONString(_ bytes: [UInt8], to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    for b in bytes {
+        switch b {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+            out.append(UInt8(ascii: "\\"))
+            out.append(b)
+        case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+        case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+        case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+        case 0..<0x20:
+            out.append(contentsOf: Array("\\u00".utf8))
+            let hex = Array("0123456789abcdef".utf8)
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 15)])
+        default: out.append(b)
+        }
+    }
+    out.append(UInt8(ascii: "\""))
+}
+
+// MARK: - Time
+
+/// The row's own event time, from its table's timeline.
+final class EventTimeGenerator: Generator {
+    let timeline: Timeline
+    init(key: StreamKey, timeline: Timeline) {
+        self.timeline = timeline
+        super.init(kind: .timestamp, key: key)
+    }
+    override func int64(_ row: Int) -> Int64 {
+        var rng = key.cell(row)
+        return timeline.micros(ofRow: row, day: timeline.day(ofRow: row), jitter: rng.nextDouble())
+    }
+    override var isOrderedByRow: Bool { true }
+}
+
+/// The date of the row's event time; categorical by day, for date partitions.
+final class EventDateGenerator: Generator {
+    let timeline: Timeline
+    init(key: StreamKey, timeline: Timeline) {
+        self.timeline = timeline
+        super.init(kind: .date, key: key)
+    }
+    override func int64(_ row: Int) -> Int64 { timeline.startDay + Int64(timeline.day(ofRow: row)) }
+    override var isOrderedByRow: Bool { true }
+    override var categories: [String]? {
+        (0..<timeline.days).map { d in
+            var text: [UInt8] = []
+            appendISODate(daysSinceEpoch: timeline.startDay + Int64(d), to: &text)
+            return String(decoding: text, as: UTF8.self)
+        }
+    }
+    override func code(_ row: Int) -> Int { timeline.day(ofRow: row) }
+}
+
+/// A timestamp (µs) or date (days) uniform in a range.
+final class BetweenGenerator: Generator {
+    let range: ClosedRange<Int64>
+    init(key: StreamKey, kind: ValueKind, range: ClosedRange<Int64>) {
+        self.range = range
+        super.init(kind: kind, key: key)
+    }
+    override func int64(_ row: Int) -> Int64 {
+        var rng = key.cell(row)
+        return rng.nextInt(in: range)
+    }
+}
+
+/// A time after another column of the same row: `shipped_at = ordered_at + 1–5 days`.
+final class AfterGenerator: Generator {
+    let source: Generator
+    let range: ClosedRange<Int64>
+    init(key: StreamKey, source: Generator, range: ClosedRange<Int64>) {
+        self.source = source
+        self.range = range
+        super.init(kind: source.kind, key: key)
+    }
+    override func int64(_ row: Int) -> Int64 {
+        var rng = key.cell(row)
+        return source.int64(row) &+ rng.nextInt(in: range)
+    }
+}
+
+// MARK: - References
+
+/// A column of another table at a picked row: the foreign key is recomputed, never looked up.
+final class ReferenceGenerator: Generator {
+    let target: Generator
+    let rows: Int
+    let zipf: Zipf?
+    /// A multiplier coprime with `rows`, so Zipf's heavy ranks scatter over the table instead of
+    /// being its first rows.
+    let scatter: Int
+
+    init(key: StreamKey, target: Generator, rows: Int, pick: Pick) {
+        self.target = target
+        self.rows = rows
+        if case .zipf(let exponent) = pick {
+            zipf = Zipf(n: rows, exponent: exponent)
+            var m = max(1, Int(Double(rows) * 0.618_033_988_7))
+            while gcd(m, rows) != 1 { m += 1 }
+            scatter = m
+        } else {
+            zipf = nil
+            scatter = 1
+        }
+        super.init(kind: target.kind, key: key)
+    }
+
+    @inline(__always)
+    func pickedRow(_ row: Int) -> Int {
+        var rng = key.cell(row)
+        guard let zipf else { return rng.nextIndex(rows) }
+        let rank = zipf.sample(&rng) - 1
+        return Int((UInt64(rank) &* UInt64(scatter)) % UInt64(rows))
+    }
+
+    override func int64(_ row: Int) -> Int64 { target.int64(pickedRow(row)) }
+    override func double(_ row: Int) -> Double { target.double(pickedRow(row)) }
+    override func uuid(_ row: Int) -> (UInt64, UInt64) { target.uuid(pickedRow(row)) }
+    override func appendText(_ row: Int, to out: inout [UInt8]) { target.appendText(pickedRow(row), to: &out) }
+    override var categories: [String]? { target.categories }
+    override func code(_ row: Int) -> Int { target.code(pickedRow(row)) }
+    override var decimals: Int { target.decimals }
+}
+
+func gcd(_ a: Int, _ b: Int) -> Int {
+    var (a, b) = (a, b)
+    while b != 0 { (a, b) = (b, a % b) }
+    return a
+}
+
+/// Another column of the row a reference column picked.
+final class LookupGenerator: Generator {
+    let reference: ReferenceGenerator
+    let target: Generator
+    init(key: StreamKey, reference: ReferenceGenerator, target: Generator) {
+        self.reference = reference
+        self.target = target
+        super.init(kind: target.kind, key: key)
+    }
+    override func int64(_ row: Int) -> Int64 { target.int64(reference.pickedRow(row)) }
+    override func double(_ row: Int) -> Double { target.double(reference.pickedRow(row)) }
+    override func uuid(_ row: Int) -> (UInt64, UInt64) { target.uuid(reference.pickedRow(row)) }
+    override func appendText(_ row: Int, to out: inout [UInt8]) { target.appendText(reference.pickedRow(row), to: &out) }
+    override var categories: [String]? { target.categories }
+    override func code(_ row: Int) -> Int { target.code(reference.pickedRow(row)) }
+    override var decimals: Int { target.decimals }
+}

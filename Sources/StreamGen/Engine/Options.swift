@@ -1,0 +1,150 @@
+import Columnar
+import Synchronization
+
+/// Everything a `generate` run is asked to do.
+public struct GenerateOptions: Sendable {
+    public var pack: PackSpec
+    public var seed: UInt64 = 42
+    /// The first day (days since the epoch); the pack's default when nil.
+    public var startDay: Int64?
+    /// The number of days; the pack's default when nil.
+    public var days: Int?
+    /// Multiplies every scaling table's scale-1 row count.
+    public var scale: Double = 1
+    /// Sets the row count of the pack's largest table instead of `scale` (the others follow in
+    /// proportion).
+    public var rows: Int?
+    /// Only these tables (others are still referenced, never written); all when nil.
+    public var tables: [String]?
+    public var format: OutputFormat = .parquet
+    public var layout: OutputLayout = .hive
+    public var codec: CompressionCodec = .zstd
+    public var zstdLevel: Int32 = Compressor.defaultZstdLevel
+    /// Rows per chunk: the unit of generation and of the memory budget.
+    public var chunkRows: Int = Chunk.defaultCapacity
+    /// The target rows per shard: the unit of parallel work and of `--shard`.
+    public var shardRows: Int = ShardPlan.defaultTargetRows
+    /// Shards run at once; all cores when nil.
+    public var threads: Int?
+    /// The memory ceiling in bytes.
+    public var memoryLimit: Int = 512 << 20
+    /// Run only shard `index` of `count`.
+    public var shard: ShardSelection?
+    public var outDirectory: String
+    public var overwrite = false
+    /// Recorded in the manifest.
+    public var commandLine: [String] = []
+    /// The manifest's `created_at` in seconds; now when nil (`SOURCE_DATE_EPOCH` sets it).
+    public var createdAt: Int64?
+
+    public init(pack: PackSpec, outDirectory: String) {
+        self.pack = pack
+        self.outDirectory = outDirectory
+    }
+
+    /// The row-group limits every file uses: fixed, so that bytes never depend on the machine.
+    static let rowGroupRows = 1 << 20
+    static let rowGroupBytes = 32 << 20
+    /// What the process needs besides its workers: code, word lists, plan, manifest.
+    static let baseMemory = 40 << 20
+}
+
+/// `--shard i/N`.
+public struct ShardSelection: Sendable, Hashable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, count: Int) throws(GenerateError) {
+        guard count >= 1 else { throw .invalidOption("--shard \(index)/\(count): the shard count must be at least 1") }
+        guard index >= 0 && index < count else {
+            throw .invalidOption("--shard \(index)/\(count): the index must be between 0 and \(count - 1)")
+        }
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `i/N`.
+    public init(parsing text: String) throws(GenerateError) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
+            throw .invalidOption("--shard '\(text)': expected INDEX/COUNT, as in 0/3")
+        }
+        try self.init(index: i, count: n)
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// Counters a caller can poll while a run goes on.
+public final class RunProgress: Sendable {
+    public let rowsDone = Atomic<Int>(0)
+    public let rowsTotal = Atomic<Int>(0)
+    public let filesDone = Atomic<Int>(0)
+    public let bytesDone = Atomic<Int>(0)
+    public init() {}
+}
+
+/// Why a run did not complete.
+public enum GenerateError: Error, Sendable, CustomStringConvertible {
+    /// An option is invalid: the message names it.
+    case invalidOption(String)
+    /// A table declaration is invalid.
+    case spec(SpecError)
+    /// The output directory cannot be used.
+    case output(String)
+    /// Writing failed part-way: complete files stay, the manifest says `failed`, no `_SUCCESS`.
+    case runFailed(String)
+
+    public var description: String {
+        switch self {
+        case .invalidOption(let m): return m
+        case .spec(let e): return "invalid table declaration: \(e)"
+        case .output(let m): return m
+        case .runFailed(let m): return m
+        }
+    }
+}
+
+/// Parses a row count: `1000`, `10k`, `10M`, `1.5B`, `1e6`, `1_000_000`.
+public func parseCount(_ text: String) -> Int? {
+    var t = text.replacingOccurrences(of: "_", with: "").replacingOccurrences(of: ",", with: "")
+    var factor = 1.0
+    if let last = t.last {
+        switch last {
+        case "k", "K": factor = 1e3
+        case "m", "M": factor = 1e6
+        case "b", "B", "g", "G": factor = 1e9
+        default: break
+        }
+        if factor != 1 { t.removeLast() }
+    }
+    guard !t.isEmpty, let v = Double(t), v.isFinite, v >= 0 else { return nil }
+    let n = (v * factor).rounded()
+    guard n <= 1e15, n == v * factor || factor != 1 else { return nil }
+    return Int(n)
+}
+
+/// Parses a size: `512MiB`, `512M`, `2GiB`, `2G`, `1048576`, `64KiB`. Units are binary.
+public func parseSize(_ text: String) -> Int? {
+    let lower = text.lowercased().replacingOccurrences(of: " ", with: "")
+    let units: [(String, Double)] = [
+        ("kib", 0x1p10), ("mib", 0x1p20), ("gib", 0x1p30), ("tib", 0x1p40),
+        ("kb", 0x1p10), ("mb", 0x1p20), ("gb", 0x1p30), ("tb", 0x1p40),
+        ("k", 0x1p10), ("m", 0x1p20), ("g", 0x1p30), ("t", 0x1p40), ("b", 1),
+    ]
+    var number = lower
+    var factor = 1.0
+    for (suffix, f) in units where lower.hasSuffix(suffix) {
+        number = String(lower.dropLast(suffix.count))
+        factor = f
+        break
+    }
+    guard !number.isEmpty, let v = Double(number), v.isFinite, v > 0, v * factor < 1e18 else { return nil }
+    return Int(v * factor)
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

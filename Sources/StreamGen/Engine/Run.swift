@@ -1,0 +1,219 @@
+import Columnar
+import Synchronization
+
+/// The StreamGen engine: plans a run, generates its shards concurrently and writes the files,
+/// then the manifest and `_SUCCESS`.
+public enum StreamGenEngine {
+    public static let version = ColumnarVersion.version
+
+    /// A run resolved from its options: compiled tables, plan, budget. Nothing is written yet.
+    public struct Prepared: Sendable {
+        public let options: GenerateOptions
+        public let shape: RunShape
+        public let tables: [CompiledTable]
+        /// The tables this run writes (indices into `tables`).
+        public let selectedTables: [Int]
+        public let plan: ShardPlan
+        /// The shards this process runs (all, or those of `--shard i/N`).
+        public let shardIndices: [Int]
+        /// Shards run at once: the thread count, lowered when the memory limit requires.
+        public let concurrency: Int
+        /// Why `concurrency` is below the thread count, when it is.
+        public let concurrencyNote: String?
+
+        /// Rows this process writes.
+        public var plannedRows: Int { shardIndices.reduce(0) { $0 + plan.shards[$1].rows.count } }
+    }
+
+    /// Checks the options, compiles the pack and plans the run.
+    public static func prepare(_ options: GenerateOptions) throws(GenerateError) -> Prepared {
+        let pack = options.pack
+        let days = options.days ?? pack.defaultDays
+        guard days >= 1 else { throw .invalidOption("--days \(days): the number of days must be at least 1") }
+        guard days <= 100_000 else { throw .invalidOption("--days \(days): at most 100000 days") }
+        guard options.scale > 0 && options.scale.isFinite else { throw .invalidOption("--scale \(options.scale): the scale must be above 0") }
+        guard (1...(1 << 20)).contains(options.chunkRows) else { throw .invalidOption("--chunk-rows must be between 1 and 1048576") }
+        guard options.shardRows >= 1 else { throw .invalidOption("--shard-rows must be at least 1") }
+        let threads = options.threads ?? FileSystem.coreCount()
+        guard (1...1024).contains(threads) else { throw .invalidOption("--threads \(threads): between 1 and 1024") }
+        if options.codec == .zstd && !(1...22).contains(options.zstdLevel) {
+            throw .invalidOption("--zstd-level \(options.zstdLevel): between 1 and 22")
+        }
+        let startDay = options.startDay ?? pack.defaultStartDay
+        guard (-719_162...2_932_896).contains(startDay), startDay + Int64(days) <= 2_932_897 else {
+            throw .invalidOption("the run must fall between the years 0001 and 9999")
+        }
+        var scale = options.scale
+        if let rows = options.rows {
+            guard rows >= 1 else { throw .invalidOption("--rows \(rows): at least 1 row") }
+            let probe = PackCompiler(pack: pack, shape: RunShape(seed: options.seed, startDay: startDay, days: days, scale: 1), partitioned: true)
+            let largest = pack.tables.filter(\.scales).map { probe.rowCount(of: $0) }.max() ?? 0
+            guard largest > 0 else { throw .invalidOption("--rows: the pack has no table that scales") }
+            scale = Double(rows) / Double(largest)
+        }
+        let shape = RunShape(seed: options.seed, startDay: startDay, days: days, scale: scale)
+        let compiler = PackCompiler(pack: pack, shape: shape, partitioned: options.layout == .hive)
+        let tables: [CompiledTable]
+        do { tables = try compiler.compileAll() } catch { throw .spec(error) }
+        var selected = Array(tables.indices)
+        if let names = options.tables {
+            guard !names.isEmpty else { throw .invalidOption("--tables: name at least one table") }
+            for name in names where !tables.contains(where: { $0.name == name }) {
+                throw .invalidOption("--tables: pack '\(pack.name)' has no table '\(name)' (it has: \(tables.map(\.name).joined(separator: ", ")))")
+            }
+            selected = tables.indices.filter { names.contains(tables[$0].name) }
+        }
+        for i in selected where tables[i].rowCount > Int(Int32.max) * 64 {
+            throw .invalidOption("table '\(tables[i].name)' would have \(tables[i].rowCount) rows; the limit is 2^37")
+        }
+        let selectedTables = selected.map { tables[$0] }
+        let fullPlan = ShardPlan(tables: selectedTables, targetRows: options.shardRows, flat: options.layout == .flat)
+        // Map shard table positions back to the full table list.
+        let plan = ShardPlan(remapping: fullPlan, to: selected)
+        let shardIndices = options.shard.map { plan.selection(index: $0.index, count: $0.count) } ?? Array(plan.shards.indices)
+
+        // The memory budget: a chunk, a row group and a shard's partition index per worker.
+        let maxChunk = selected.map { tables[$0].estimatedRowBytes * options.chunkRows }.max() ?? 0
+        let partitionIndex = selected.contains { !tables[$0].partitions.isEmpty } ? min(options.shardRows, 1 << 30) * 12 : 0
+        let maxColumns = selected.map { tables[$0].fileSchema.columns.count }.max() ?? 0
+        let writerBuffers = GenerateOptions.rowGroupBytes + maxColumns * WriterOptions.defaultDataPageSizeLimit
+        let perWorker = maxChunk + partitionIndex + writerBuffers
+        let available = options.memoryLimit - GenerateOptions.baseMemory
+        if available < threads * maxChunk || available < perWorker {
+            throw .invalidOption(
+                "--memory-limit \(mib(options.memoryLimit)) is too small: \(threads) thread(s) need \(mib(GenerateOptions.baseMemory)) "
+                    + "plus \(mib(perWorker)) each (a \(options.chunkRows)-row chunk of about \(mib(maxChunk)), a row group and page buffers); "
+                    + "raise --memory-limit, or lower --threads or --chunk-rows")
+        }
+        var concurrency = min(threads, available / max(perWorker, 1))
+        var note: String?
+        if concurrency < threads {
+            note = "running \(concurrency) shard(s) at a time instead of \(threads) to stay under --memory-limit \(mib(options.memoryLimit))"
+        }
+        concurrency = max(1, min(concurrency, max(shardIndices.count, 1)))
+        return Prepared(options: options, shape: shape, tables: tables, selectedTables: selected, plan: plan,
+                        shardIndices: shardIndices, concurrency: concurrency, concurrencyNote: note)
+    }
+
+    static func mib(_ bytes: Int) -> String {
+        bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
+    }
+
+    /// Runs a prepared plan. On failure the files already complete stay, the manifest records
+    /// the failure, and no `_SUCCESS` is written.
+    @discardableResult
+    public static func run(_ prepared: Prepared, progress: RunProgress = RunProgress()) async throws(GenerateError) -> Manifest {
+        let options = prepared.options
+        let directory = options.outDirectory
+        let manifestName = options.shard.map { Manifest.shardFileName(index: $0.index, count: $0.count) } ?? Manifest.fileName
+        try OutputDirectory.prepare(directory, options: options, manifestName: manifestName, tableNames: prepared.selectedTables.map { prepared.tables[$0].name })
+        progress.rowsTotal.store(prepared.plannedRows, ordering: .relaxed)
+
+        let state = RunState()
+        let context = ShardContext(prepared: prepared)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<prepared.concurrency {
+                group.addTask {
+                    var worker = ShardWorker(context: context)
+                    while true {
+                        if state.failed { return }
+                        let k = state.next.add(1, ordering: .relaxed).oldValue
+                        guard k < prepared.shardIndices.count else { return }
+                        do {
+                            try worker.run(shard: prepared.shardIndices[k]) { record in
+                                state.files.withLock { $0.append(record) }
+                                progress.filesDone.add(1, ordering: .relaxed)
+                                progress.bytesDone.add(Int(record.bytes), ordering: .relaxed)
+                            } rowsDone: { n in
+                                progress.rowsDone.add(n, ordering: .relaxed)
+                            } shouldStop: {
+                                state.failed
+                            }
+                        } catch {
+                            state.failure.withLock { if $0 == nil { $0 = "\(error)" } }
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        let files = state.files.withLock { $0 }
+        let error = state.failure.withLock { $0 }
+        let manifest = makeManifest(prepared, files: files, error: error)
+        do {
+            try manifest.write(to: directory, name: manifestName)
+            if error == nil && options.shard == nil {
+                try FileSystem.writeAtomically(directory + "/" + Manifest.successFileName, [])
+            }
+        } catch let writeError {
+            let cause = error.map { "\($0); then writing the manifest failed too: \(writeError)" } ?? "writing the manifest failed: \(writeError)"
+            throw .runFailed("the run failed: \(cause)")
+        }
+        if let error {
+            throw .runFailed("the run failed: \(error). Complete files are listed in \(directory)/\(manifestName) (status \"failed\"); no \(Manifest.successFileName) was written")
+        }
+        return manifest
+    }
+
+    /// `prepare` then `run`.
+    @discardableResult
+    public static func generate(_ options: GenerateOptions, progress: RunProgress = RunProgress()) async throws(GenerateError) -> Manifest {
+        try await run(try prepare(options), progress: progress)
+    }
+
+    static func makeManifest(_ prepared: Prepared, files: [FileRecord], error: String?) -> Manifest {
+        let options = prepared.options
+        var records: [TableRecord] = []
+        for t in prepared.selectedTables {
+            let table = prepared.tables[t]
+            let planned = prepared.shardIndices.filter { prepared.plan.shards[$0].table == t }.reduce(0) { $0 + prepared.plan.shards[$1].rows.count }
+            records.append(TableRecord(
+                name: table.name, plannedRows: Int64(planned),
+                schema: table.columns.map { ($0.spec.name, $0.spec.type.description, $0.spec.nullRate > 0) },
+                partitionBy: table.partitionTypes, sortBy: table.spec.sortBy,
+                files: files.filter { $0.path.hasPrefix(table.name + "/") || $0.path.hasPrefix(table.name + ".") }.sorted { $0.path < $1.path }))
+        }
+        return Manifest(
+            toolVersion: version, status: error == nil ? .complete : .failed, error: error,
+            createdAt: options.createdAt ?? FileSystem.now(), commandLine: options.commandLine, pack: options.pack.name, seed: options.seed,
+            options: recordedOptions(prepared), shard: options.shard.map { ($0.index, $0.count) }, shardsInPlan: prepared.plan.shards.count,
+            tables: records)
+    }
+
+    /// The options that decide the bytes, as the manifest records them (threads and memory do not).
+    static func recordedOptions(_ prepared: Prepared) -> [(String, JSONValue)] {
+        let o = prepared.options
+        var pairs: [(String, JSONValue)] = [
+            ("start", .string(formatISODate(prepared.shape.startDay))),
+            ("days", .int(Int64(prepared.shape.days))),
+            ("scale", .double(prepared.shape.scale)),
+        ]
+        if let rows = o.rows { pairs.append(("rows", .int(Int64(rows)))) }
+        pairs += [
+            ("tables", .array(prepared.selectedTables.map { .string(prepared.tables[$0].name) })),
+            ("format", .string(o.format.rawValue)),
+            ("layout", .string(o.layout.rawValue)),
+            ("compression", .string(o.codec.name)),
+            ("zstd_level", .int(Int64(o.zstdLevel))),
+            ("chunk_rows", .int(Int64(o.chunkRows))),
+            ("shard_rows", .int(Int64(o.shardRows))),
+        ]
+        return pairs
+    }
+}
+
+extension ShardPlan {
+    /// `plan` with its table positions mapped through `selected`.
+    init(remapping plan: ShardPlan, to selected: [Int]) {
+        self.shards = plan.shards.map { Shard(table: selected[$0.table], rows: $0.rows, day: $0.day, part: $0.part) }
+    }
+}
+
+/// What a run's workers share: the next shard to take, the files written, the first failure.
+private final class RunState: Sendable {
+    let next = Atomic<Int>(0)
+    let files = Mutex<[FileRecord]>([])
+    let failure = Mutex<String?>(nil)
+
+    var failed: Bool { failure.withLock { $0 != nil } }
+}

@@ -1,0 +1,167 @@
+import Columnar
+
+/// What every worker shares: the prepared run and the writer settings.
+struct ShardContext: Sendable {
+    let prepared: StreamGenEngine.Prepared
+    let writerOptions: WriterOptions
+
+    init(prepared: StreamGenEngine.Prepared) {
+        self.prepared = prepared
+        let o = prepared.options
+        writerOptions = WriterOptions(
+            codec: o.codec, zstdLevel: o.zstdLevel,
+            rowGroupRowLimit: GenerateOptions.rowGroupRows, rowGroupByteLimit: GenerateOptions.rowGroupBytes,
+            keyValueMetadata: [KeyValue("streamgen.pack", o.pack.name), KeyValue("streamgen.seed", String(o.seed))],
+            checksum: true)
+    }
+}
+
+/// One worker: runs shards one after another, each from generation to renamed files, reusing
+/// its chunk, index buffer and compressor. Fill and write alternate on the worker's own thread:
+/// the chunk being written is the only one the worker holds.
+struct ShardWorker {
+    let context: ShardContext
+    private var compressor: Compressor?
+    private var chunk: Chunk?
+    private var chunkTable = -1
+    private var indices: [Int] = []
+    private var directories = Set<String>()
+
+    init(context: ShardContext) {
+        self.context = context
+    }
+
+    /// Generates and writes shard `s`; calls `record` for each file once it is complete.
+    mutating func run(
+        shard s: Int, record: (FileRecord) -> Void, rowsDone: (Int) -> Void, shouldStop: () -> Bool
+    ) throws(ColumnarError) {
+        let prepared = context.prepared
+        let shard = prepared.plan.shards[s]
+        let table = prepared.tables[shard.table]
+        let options = prepared.options
+        if chunkTable != shard.table {
+            chunk = nil  // release the last table's buffers before allocating
+            chunk = Chunk(schema: table.fileSchema, capacity: options.chunkRows)
+            chunkTable = shard.table
+        }
+        if compressor == nil && options.format == .parquet {
+            compressor = Compressor(codec: options.codec, level: options.zstdLevel)
+        }
+        let ext = options.format.fileExtension
+
+        if options.layout == .flat {
+            try writeFile(relative: "\(table.name).\(ext)", partition: [:], shard: s, table: table, count: shard.rows.count,
+                          row: { shard.rows.lowerBound + $0 }, record: record, rowsDone: rowsDone, shouldStop: shouldStop)
+            return
+        }
+        let fileName = HivePath.fileName(part: shard.part, format: options.format)
+        let categorical = table.partitions.indices.filter { $0 != table.datePartition }
+        if categorical.isEmpty {
+            var directory = table.name
+            var partition: [String: String] = [:]
+            if let d = table.datePartition, let day = shard.day {
+                let p = table.partitions[d]
+                directory += "/\(p.name)=\(HivePath.escape(p.values[day]))"
+                partition[p.name] = p.values[day]
+            }
+            try writeFile(relative: "\(directory)/\(fileName)", partition: partition, shard: s, table: table, count: shard.rows.count,
+                          row: { shard.rows.lowerBound + $0 }, record: record, rowsDone: rowsDone, shouldStop: shouldStop)
+            return
+        }
+
+        // Partition-major: group the shard's rows by partition (a stable counting sort on the
+        // combined code), then write one partition file at a time, rows in index order.
+        var radix: [Int] = []
+        var combinations = 1
+        for p in categorical {
+            radix.append(combinations)
+            combinations *= table.partitions[p].values.count
+        }
+        let base = shard.rows.lowerBound
+        let n = shard.rows.count
+        var codes = [UInt32](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: combinations + 1)
+        for i in 0..<n {
+            var code = 0
+            for (k, p) in categorical.enumerated() { code += table.partitions[p].generator.code(base + i) * radix[k] }
+            codes[i] = UInt32(code)
+            counts[code + 1] += 1
+        }
+        for c in 0..<combinations { counts[c + 1] += counts[c] }
+        var order = [Int32](repeating: 0, count: n)
+        var cursor = counts
+        for i in 0..<n {
+            let c = Int(codes[i])
+            order[cursor[c]] = Int32(i)
+            cursor[c] += 1
+        }
+        codes = []
+        for combined in 0..<combinations where counts[combined + 1] > counts[combined] {
+            var directory = table.name
+            var partition: [String: String] = [:]
+            for (position, p) in table.partitions.enumerated() {
+                let value: String
+                if position == table.datePartition {
+                    value = p.values[shard.day ?? 0]
+                } else {
+                    let k = categorical.firstIndex(of: position)!
+                    value = p.values[(combined / radix[k]) % p.values.count]
+                }
+                directory += "/\(p.name)=\(HivePath.escape(value))"
+                partition[p.name] = value
+            }
+            let start = counts[combined]
+            try writeFile(relative: "\(directory)/\(fileName)", partition: partition, shard: s, table: table,
+                          count: counts[combined + 1] - start, row: { base + Int(order[start + $0]) },
+                          record: record, rowsDone: rowsDone, shouldStop: shouldStop)
+        }
+    }
+
+    /// Writes one file of `count` rows, row k being table row `row(k)`.
+    private mutating func writeFile(
+        relative: String, partition: [String: String], shard: Int, table: CompiledTable, count: Int, row: (Int) -> Int,
+        record: (FileRecord) -> Void, rowsDone: (Int) -> Void, shouldStop: () -> Bool
+    ) throws(ColumnarError) {
+        let options = context.prepared.options
+        let path = options.outDirectory + "/" + relative
+        if let slash = path.lastIndex(of: "/") {
+            let directory = String(path[..<slash])
+            if !directories.contains(directory) {
+                try FileSystem.makeDirectories(directory)
+                directories.insert(directory)
+            }
+        }
+        let writer: TableFileWriter
+        switch options.format {
+        case .parquet:
+            writer = try ParquetFileWriter(path: path, schema: table.fileSchema, options: context.writerOptions, compressor: compressor)
+        case .csv:
+            writer = try CSVFileWriter(path: path, schema: table.fileSchema, checksum: true)
+        }
+        var done = 0
+        let capacity = options.chunkRows
+        if indices.count < capacity { indices = [Int](repeating: 0, count: capacity) }
+        while done < count {
+            if shouldStop() {
+                writer.abandon()
+                throw ColumnarError.invalidData("stopped: another shard failed")
+            }
+            let n = min(capacity, count - done)
+            for k in 0..<n { indices[k] = row(done + k) }
+            chunk!.reset()
+            indices.withUnsafeBufferPointer { all in
+                let rows = UnsafeBufferPointer(rebasing: all[0..<n])
+                for column in table.columns {
+                    guard let fileIndex = column.fileIndex else { continue }
+                    ChunkFiller.fill(&chunk!.columns[fileIndex], column, rows: rows)
+                }
+            }
+            try writer.write(chunk!, rows: 0..<n)
+            done += n
+            rowsDone(n)
+        }
+        let summary = try writer.close()
+        record(FileRecord(path: relative, rows: summary.rows, bytes: summary.bytes, sha256: summary.sha256 ?? "",
+                          partition: partition, shard: shard))
+    }
+}

@@ -1,0 +1,267 @@
+import Columnar
+
+/// What `streamgen status DIR` reports: per table, rows, files, partitions and bytes from the
+/// manifest, checked against the files on disk, with per-column statistics (nulls, min, max)
+/// gathered from the Parquet footers.
+public struct DatasetStatus: Sendable {
+    public struct ColumnStatus: Sendable, Hashable {
+        public var name: String
+        public var type: String
+        public var nulls: Int64
+        public var min: String?
+        public var max: String?
+    }
+
+    public struct TableStatus: Sendable {
+        public var name: String
+        public var rows: Int64
+        public var files: Int
+        public var partitions: Int
+        public var bytes: Int64
+        public var partitionBy: [String]
+        public var sortBy: [String]
+        /// Files the manifest lists that are missing or whose size differs.
+        public var problems: [String]
+        public var columns: [ColumnStatus]
+    }
+
+    public var directory: String
+    public var manifest: Manifest
+    public var manifestName: String
+    public var complete: Bool
+    public var tables: [TableStatus]
+
+    /// Reads the manifest in `directory` (or the shard manifests, when only those exist) and
+    /// checks the files it lists. With `verify`, recomputes each file's SHA-256 too.
+    public static func load(_ directory: String, verify: Bool = false) throws(ManifestError) -> DatasetStatus {
+        let names = (try? FileSystem.list(directory)) ?? []
+        if FileSystem.kind(directory) != .directory { throw ManifestError("'\(directory)' is not a directory") }
+        let manifestName: String
+        if names.contains(Manifest.fileName) {
+            manifestName = Manifest.fileName
+        } else if let shard = names.first(where: { $0.hasPrefix("manifest-shard-") && $0.hasSuffix(".json") }) {
+            manifestName = shard
+        } else {
+            throw ManifestError("'\(directory)' has no \(Manifest.fileName): not a StreamGen output directory, or its run never finished")
+        }
+        let manifest = try Manifest.read(directory + "/" + manifestName)
+        var tables: [TableStatus] = []
+        for table in manifest.tables {
+            var problems: [String] = []
+            var columns: [ColumnStatus] = table.schema.filter { c in !table.partitionBy.contains { $0.name == c.name } }
+                .map { ColumnStatus(name: $0.name, type: $0.type, nulls: 0, min: nil, max: nil) }
+            var accumulators = columns.map { StatAccumulator(type: $0.type) }
+            for file in table.files {
+                let path = directory + "/" + file.path
+                guard let size = FileSystem.size(path) else { problems.append("missing: \(file.path)"); continue }
+                if size != file.bytes { problems.append("size \(size) where the manifest says \(file.bytes): \(file.path)"); continue }
+                if verify, let digest = try? FileSystem.sha256(path), digest != file.sha256 {
+                    problems.append("SHA-256 differs from the manifest: \(file.path)")
+                }
+                guard file.path.hasSuffix(".parquet"), let footer = try? ParquetFooter.read(path: path) else { continue }
+                for group in footer[4]?.list ?? [] {
+                    for (c, chunk) in (group[1]?.list ?? []).enumerated() where c < accumulators.count {
+                        guard let stats = chunk[3]?[12] else { continue }
+                        accumulators[c].add(nulls: stats[3]?.int ?? 0, min: stats[6]?.binary, max: stats[5]?.binary)
+                    }
+                }
+            }
+            for c in columns.indices {
+                columns[c].nulls = accumulators[c].nulls
+                columns[c].min = accumulators[c].min.map { accumulators[c].render($0) }
+                columns[c].max = accumulators[c].max.map { accumulators[c].render($0) }
+            }
+            tables.append(TableStatus(
+                name: table.name, rows: table.rows, files: table.files.count, partitions: table.partitionCount, bytes: table.bytes,
+                partitionBy: table.partitionBy.map(\.name), sortBy: table.sortBy, problems: problems, columns: columns))
+        }
+        let complete = manifest.status == .complete && names.contains(Manifest.successFileName) && tables.allSatisfy { $0.problems.isEmpty }
+        return DatasetStatus(directory: directory, manifest: manifest, manifestName: manifestName, complete: complete, tables: tables)
+    }
+
+    /// A plain-text report.
+    public func render() -> String {
+        var lines: [String] = []
+        let m = manifest
+        var state = m.status == .complete ? "complete" : "FAILED: \(m.error ?? "unknown error")"
+        if m.status == .complete && !complete { state = "incomplete (files missing or changed, or no \(Manifest.successFileName))" }
+        if let shard = m.shard { state += " (shard \(shard.index)/\(shard.count) only; run `streamgen manifest merge` once all shards are in)" }
+        lines.append("\(directory): pack \(m.pack), seed \(m.seed), streamgen \(m.toolVersion), \(state)")
+        let totalRows = tables.reduce(0) { $0 + $1.rows }
+        let totalBytes = tables.reduce(0) { $0 + $1.bytes }
+        lines.append("\(tables.count) table(s), \(grouped(totalRows)) rows, \(tables.reduce(0) { $0 + $1.files }) files, \(humanBytes(totalBytes))")
+        for t in tables {
+            lines.append("")
+            var head = "\(t.name): \(grouped(t.rows)) rows, \(t.files) file(s), \(humanBytes(t.bytes))"
+            if !t.partitionBy.isEmpty { head += ", \(t.partitions) partition(s) by \(t.partitionBy.joined(separator: ", "))" }
+            if !t.sortBy.isEmpty { head += ", sorted by \(t.sortBy.joined(separator: ", "))" }
+            lines.append(head)
+            for p in t.problems.prefix(10) { lines.append("  PROBLEM \(p)") }
+            if t.problems.count > 10 { lines.append("  ... and \(t.problems.count - 10) more problems") }
+            guard !t.columns.isEmpty else { continue }
+            let width = max(8, t.columns.map(\.name.count).max() ?? 0)
+            lines.append("  " + pad("column", width) + "  " + pad("type", 14) + "  " + pad("nulls", 10) + "  " + pad("min", 28) + "  max")
+            for c in t.columns {
+                lines.append("  " + pad(c.name, width) + "  " + pad(c.type, 14) + "  " + pad(grouped(c.nulls), 10) + "  "
+                             + pad(c.min ?? "-", 28) + "  " + (c.max ?? "-"))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The same as JSON.
+    public func json() -> JSONValue {
+        .object([
+            ("directory", .string(directory)),
+            ("pack", .string(manifest.pack)),
+            ("seed", .string(String(manifest.seed))),
+            ("status", .string(manifest.status.rawValue)),
+            ("complete", .bool(complete)),
+            ("tables", .array(tables.map { t in
+                .object([
+                    ("name", .string(t.name)), ("rows", .int(t.rows)), ("files", .int(Int64(t.files))),
+                    ("partitions", .int(Int64(t.partitions))), ("bytes", .int(t.bytes)),
+                    ("problems", .array(t.problems.map(JSONValue.string))),
+                    ("columns", .array(t.columns.map { c in
+                        .object([("name", .string(c.name)), ("type", .string(c.type)), ("nulls", .int(c.nulls)),
+                                 ("min", c.min.map(JSONValue.string) ?? .null), ("max", c.max.map(JSONValue.string) ?? .null)])
+                    })),
+                ])
+            })),
+        ])
+    }
+}
+
+/// Combines min/max statistics across files in the column's order.
+struct StatAccumulator {
+    let type: String
+    var nulls: Int64 = 0
+    var min: [UInt8]?
+    var max: [UInt8]?
+
+    init(type: String) { self.type = type }
+
+    mutating func add(nulls n: Int64, min lo: [UInt8]?, max hi: [UInt8]?) {
+        nulls += n
+        if let lo, min.map({ less(lo, $0) }) ?? true { min = lo }
+        if let hi, max.map({ less($0, hi) }) ?? true { max = hi }
+    }
+
+    var isByteArray: Bool { ["string", "json", "uuid", "binary"].contains(type) }
+
+    func integer(_ b: [UInt8]) -> Int64 {
+        let word = b.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        return b.count == 4 ? Int64(Int32(truncatingIfNeeded: word)) : Int64(bitPattern: word)
+    }
+
+    func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        if isByteArray { return a.lexicographicallyPrecedes(b) }
+        if type == "double" { return Double(bitPattern: UInt64(bitPattern: integer(a))) < Double(bitPattern: UInt64(bitPattern: integer(b))) }
+        if type == "boolean" { return (a.first ?? 0) < (b.first ?? 0) }
+        return integer(a) < integer(b)
+    }
+
+    func render(_ b: [UInt8]) -> String {
+        var out: [UInt8] = []
+        switch type {
+        case "boolean": return b.first == 1 ? "true" : "false"
+        case "double": return "\(Double(bitPattern: UInt64(bitPattern: integer(b))))"
+        case "date": appendISODate(daysSinceEpoch: integer(b), to: &out)
+        case "timestamp", "timestamp_local": appendISOTimestamp(microsSinceEpoch: integer(b), utc: type == "timestamp", to: &out)
+        case _ where type.hasPrefix("decimal("):
+            let scale = Int(type.split(separator: ",").last?.dropLast() ?? "0") ?? 0
+            appendDecimal(unscaled: integer(b), scale: scale, to: &out)
+        case _ where isByteArray:
+            let text = String(decoding: b, as: UTF8.self)
+            return text.count > 40 ? String(text.prefix(40)) + "…" : text
+        default: appendDecimalDigits(integer(b), to: &out)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
+
+/// 1234567 → "1,234,567".
+public func grouped(_ n: Int64) -> String {
+    let digits = String(n.magnitude)
+    var out = ""
+    for (i, c) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return n < 0 ? "-" + out : out
+}
+
+/// Bytes in KiB, MiB or GiB with one decimal.
+public func humanBytes(_ n: Int64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(n)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    if unit == 0 { return "\(n) B" }
+    var out: [UInt8] = []
+    appendRounded(value, decimals: 1, to: &out)
+    return String(decoding: out, as: UTF8.self) + " " + units[unit]
+}
+
+/// `streamgen manifest merge`: combines the manifests of `--shard i/N` runs into one.
+public enum ManifestMerge {
+    /// Reads every `manifest-shard-*.json` in `directory`, checks they are the N shards of one
+    /// dataset (same pack, seed and options, each index once, all complete) and writes
+    /// `manifest.json` and `_SUCCESS`. Returns the merged manifest.
+    @discardableResult
+    public static func merge(_ directory: String, commandLine: [String] = [], createdAt: Int64? = nil) throws(ManifestError) -> Manifest {
+        let names = ((try? FileSystem.list(directory)) ?? []).filter { $0.hasPrefix("manifest-shard-") && $0.hasSuffix(".json") }
+        guard !names.isEmpty else { throw ManifestError("'\(directory)' holds no shard manifests (manifest-shard-*.json)") }
+        var shards: [Manifest] = []
+        for name in names { shards.append(try Manifest.read(directory + "/" + name)) }
+        let first = shards[0]
+        guard let count = first.shard?.count else { throw ManifestError("\(names[0]) is not a shard manifest") }
+        var seen = Set<Int>()
+        for (name, m) in zip(names, shards) {
+            guard let s = m.shard, s.count == count else { throw ManifestError("\(name) is not one of \(count) shards") }
+            guard m.pack == first.pack, m.seed == first.seed, JSONValue.object(m.options) == JSONValue.object(first.options),
+                  m.shardsInPlan == first.shardsInPlan
+            else { throw ManifestError("\(name) belongs to another dataset (pack, seed or options differ from \(names[0]))") }
+            guard m.status == .complete else { throw ManifestError("shard \(s.index)/\(count) failed: \(m.error ?? "unknown error"); run it again") }
+            guard seen.insert(s.index).inserted else { throw ManifestError("shard \(s.index)/\(count) appears twice") }
+        }
+        let missing = (0..<count).filter { !seen.contains($0) }
+        guard missing.isEmpty else {
+            throw ManifestError("shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) are missing; run them and merge again")
+        }
+        var tables: [TableRecord] = []
+        for table in first.tables {
+            var merged = table
+            merged.files = []
+            merged.plannedRows = 0
+            for m in shards {
+                guard let t = m.tables.first(where: { $0.name == table.name }) else { continue }
+                merged.files += t.files
+                merged.plannedRows += t.plannedRows
+            }
+            merged.files.sort { $0.path < $1.path }
+            tables.append(merged)
+        }
+        let manifest = Manifest(
+            toolVersion: first.toolVersion, status: .complete, error: nil,
+            createdAt: createdAt ?? shards.map(\.createdAt).max()!, commandLine: commandLine, pack: first.pack, seed: first.seed,
+            options: first.options, shard: nil, shardsInPlan: first.shardsInPlan, tables: tables)
+        for table in tables {
+            for file in table.files where FileSystem.size(directory + "/" + file.path) != file.bytes {
+                throw ManifestError("\(file.path) is missing or changed; copy every shard's files into '\(directory)' before merging")
+            }
+        }
+        do {
+            try manifest.write(to: directory, name: Manifest.fileName)
+            try FileSystem.writeAtomically(directory + "/" + Manifest.successFileName, [])
+        } catch {
+            throw ManifestError("cannot write the merged manifest: \(error)")
+        }
+        return manifest
+    }
+}

@@ -1,0 +1,171 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Weighted choice among `n` outcomes in O(1) per draw: Vose's alias method. Built once in O(n).
+public struct AliasTable: Sendable, Hashable {
+    /// The probability of keeping column `i` rather than taking its alias.
+    let keep: [Double]
+    let alias: [Int32]
+
+    /// The number of outcomes.
+    public var count: Int { keep.count }
+
+    /// - Precondition: at least one weight, all finite and ≥ 0, with a positive sum.
+    public init(weights: [Double]) {
+        precondition(!weights.isEmpty, "a weighted choice needs at least one weight")
+        let total = weights.reduce(0, +)
+        precondition(total > 0 && total.isFinite && weights.allSatisfy { $0 >= 0 }, "weights must be ≥ 0 with a positive sum")
+        let n = weights.count
+        var scaled = weights.map { $0 * Double(n) / total }
+        var keep = [Double](repeating: 1, count: n)
+        var alias = [Int32](repeating: 0, count: n)
+        var small: [Int] = []
+        var large: [Int] = []
+        for i in 0..<n { if scaled[i] < 1 { small.append(i) } else { large.append(i) } }
+        while let s = small.popLast(), let l = large.last {
+            keep[s] = scaled[s]
+            alias[s] = Int32(l)
+            scaled[l] -= 1 - scaled[s]
+            if scaled[l] < 1 {
+                large.removeLast()
+                small.append(l)
+            }
+        }
+        // What remains (either list) keeps itself: exact up to rounding.
+        for i in large { keep[i] = 1; alias[i] = Int32(i) }
+        for i in small { keep[i] = 1; alias[i] = Int32(i) }
+        self.keep = keep
+        self.alias = alias
+    }
+
+    /// Draws an outcome index, using one 64-bit draw: the high bits pick the column, the low 53
+    /// decide between it and its alias.
+    @inline(__always)
+    public func sample(_ rng: inout SplitMix64) -> Int {
+        let bits = rng.next()
+        let column = Int(truncatingIfNeeded: bits.multipliedFullWidth(by: UInt64(keep.count)).high)
+        let u = Double(bits & 0x1F_FFFF_FFFF_FFFF) * 0x1.0p-53
+        return u < keep[column] ? column : Int(alias[column])
+    }
+}
+
+/// Continuous and discrete distributions over a `SplitMix64` stream. Each uses a fixed or
+/// bounded number of draws; since every cell has its own stream, none of them can shift another
+/// column's values.
+public enum Distributions {
+    /// A standard normal by the Box–Muller transform: two draws.
+    @inline(__always)
+    public static func standardNormal(_ rng: inout SplitMix64) -> Double {
+        let u1 = rng.nextOpenDouble()
+        let u2 = rng.nextDouble()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+
+    @inline(__always)
+    public static func normal(mean: Double, stddev: Double, _ rng: inout SplitMix64) -> Double {
+        mean + stddev * standardNormal(&rng)
+    }
+
+    /// exp(N(mu, sigma)): mu and sigma are the mean and deviation of the logarithm.
+    @inline(__always)
+    public static func logNormal(mu: Double, sigma: Double, _ rng: inout SplitMix64) -> Double {
+        exp(mu + sigma * standardNormal(&rng))
+    }
+
+    @inline(__always)
+    public static func exponential(rate: Double, _ rng: inout SplitMix64) -> Double {
+        -log(rng.nextOpenDouble()) / rate
+    }
+
+    /// Poisson(λ): Knuth's product of uniforms below λ = 30, Hörmann's transformed rejection
+    /// (PTRS, 1993) above, whose expected draw count stays near 2.2 whatever λ.
+    public static func poisson(lambda: Double, _ rng: inout SplitMix64) -> Int64 {
+        if lambda <= 0 { return 0 }
+        if lambda < 30 {
+            let limit = exp(-lambda)
+            var product = rng.nextDouble()
+            var k: Int64 = 0
+            while product > limit {
+                k += 1
+                product *= rng.nextDouble()
+            }
+            return k
+        }
+        let slam = lambda.squareRoot()
+        let loglam = log(lambda)
+        let b = 0.931 + 2.53 * slam
+        let a = -0.059 + 0.02483 * b
+        let invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        let vr = 0.9277 - 3.6224 / (b - 2)
+        while true {
+            let u = rng.nextDouble() - 0.5
+            let v = rng.nextDouble()
+            let us = 0.5 - abs(u)
+            let k = floor((2 * a / us + b) * u + lambda + 0.43)
+            if us >= 0.07 && v <= vr { return Int64(k) }
+            if k < 0 || (us < 0.013 && v > us) { continue }
+            if log(v) + log(invalpha) - log(a / (us * us) + b) <= -lambda + k * loglam - lgamma(k + 1) {
+                return Int64(k)
+            }
+        }
+    }
+}
+
+/// Zipf over 1...n with exponent s > 0 (rank k has weight k^-s), by Hörmann and Derflinger's
+/// rejection-inversion (1996): O(1) expected time and no table, so n can be a billion users.
+public struct Zipf: Sendable, Hashable {
+    public let n: Int
+    public let exponent: Double
+    let hIntegralX1: Double
+    let hIntegralN: Double
+    let s: Double
+
+    /// - Precondition: n ≥ 1, exponent > 0.
+    public init(n: Int, exponent: Double) {
+        precondition(n >= 1 && exponent > 0, "Zipf needs n ≥ 1 and an exponent > 0")
+        self.n = n
+        self.exponent = exponent
+        hIntegralX1 = Zipf.hIntegral(1.5, exponent) - 1
+        hIntegralN = Zipf.hIntegral(Double(n) + 0.5, exponent)
+        s = 2 - Zipf.hIntegralInverse(Zipf.hIntegral(2.5, exponent) - Zipf.h(2, exponent), exponent)
+    }
+
+    /// A rank in 1...n.
+    public func sample(_ rng: inout SplitMix64) -> Int {
+        while true {
+            let u = hIntegralN + rng.nextDouble() * (hIntegralX1 - hIntegralN)
+            let x = Zipf.hIntegralInverse(u, exponent)
+            var k = Int(x + 0.5)
+            if k < 1 { k = 1 } else if k > n { k = n }
+            if Double(k) - x <= s || u >= Zipf.hIntegral(Double(k) + 0.5, exponent) - Zipf.h(Double(k), exponent) {
+                return k
+            }
+        }
+    }
+
+    static func h(_ x: Double, _ e: Double) -> Double { exp(-e * log(x)) }
+
+    static func hIntegral(_ x: Double, _ e: Double) -> Double {
+        let logX = log(x)
+        return helper2((1 - e) * logX) * logX
+    }
+
+    static func hIntegralInverse(_ x: Double, _ e: Double) -> Double {
+        var t = x * (1 - e)
+        if t < -1 { t = -1 }
+        return exp(helper1(t) * x)
+    }
+
+    /// log(1 + x) / x, stable near 0.
+    static func helper1(_ x: Double) -> Double {
+        abs(x) > 1e-8 ? log1p(x) / x : 1 - x * (0.5 - x * (1.0 / 3 - 0.25 * x))
+    }
+
+    /// (exp(x) - 1) / x, stable near 0.
+    static func helper2(_ x: Double) -> Double {
+        abs(x) > 1e-8 ? expm1(x) / x : 1 + x * 0.5 * (1 + x * (1.0 / 3) * (1 + 0.25 * x))
+    }
+}

@@ -1,0 +1,291 @@
+import ArgumentParser
+import Columnar
+import StreamGen
+import StreamGenYAML
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `streamgen generate`.
+struct Generate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a pack's tables (or a YAML schema's) into an output directory.",
+        discussion: """
+            The same seed and options always give the same bytes, whatever --threads, and the
+            --shard i/N runs of N machines together write exactly the files of one full run.
+            Environment: STREAMGEN_SEED, STREAMGEN_THREADS and STREAMGEN_OUT set the defaults of
+            --seed, --threads and --out; SOURCE_DATE_EPOCH pins the manifest's created_at.
+            """)
+
+    @Argument(help: "A built-in pack (see `streamgen list`). Omit it with --schema.")
+    var pack: String?
+
+    @Option(help: "A YAML file declaring the tables to generate (format in the README).")
+    var schema: String?
+
+    @Option(help: "Days of data (default: the pack's).")
+    var days: Int?
+
+    @Option(help: "The first day, YYYY-MM-DD (default: the pack's).")
+    var start: String?
+
+    @Option(help: "Multiply every table's scale-1 row count.")
+    var scale: Double?
+
+    @Option(help: "Rows of the largest table (10M, 1.5B, ...); the others scale with it.")
+    var rows: String?
+
+    @Option(help: "Only these tables, comma-separated.")
+    var tables: String?
+
+    @Option(help: "The seed (default 42, or STREAMGEN_SEED).")
+    var seed: UInt64?
+
+    @Option(help: "The output directory (default data, or STREAMGEN_OUT).")
+    var out: String?
+
+    @Option(help: "Shards generated at once (default: all cores, or STREAMGEN_THREADS).")
+    var threads: Int?
+
+    @Option(help: "The memory ceiling: 512MiB, 2GiB, ...")
+    var memoryLimit: String = "512MiB"
+
+    @Option(help: "parquet or csv.")
+    var format: String = "parquet"
+
+    @Option(help: "zstd, snappy or none.")
+    var compression: String = "zstd"
+
+    @Option(help: "The zstd level, 1...22.")
+    var zstdLevel: Int32 = Compressor.defaultZstdLevel
+
+    @Option(help: "hive (table/key=value/part-N files) or flat (one file per table).")
+    var layout: String = "hive"
+
+    @Option(help: "Run only shard INDEX/COUNT of the plan, as one of COUNT machines.")
+    var shard: String?
+
+    @Option(help: "Rows per chunk.")
+    var chunkRows: Int = Chunk.defaultCapacity
+
+    @Option(help: "Target rows per shard (the unit of parallel work and of files).")
+    var shardRows: String = String(ShardPlan.defaultTargetRows)
+
+    @Flag(help: "Replace an earlier StreamGen run in the output directory (only the files its manifest claims).")
+    var overwrite = false
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    @Option(help: "Progress display: auto (a line on a terminal), json (a JSON object per line on stderr) or none.")
+    var progress: String = "auto"
+
+    func options() throws -> GenerateOptions {
+        let environment = ProcessEnvironment()
+        let spec: PackSpec
+        switch (pack, schema) {
+        case (nil, nil): throw ValidationError("name a pack (see `streamgen list`) or give --schema FILE")
+        case (.some, .some): throw ValidationError("give either a pack or --schema, not both")
+        case (let name?, nil):
+            guard let p = Packs.named(name) else {
+                throw ValidationError("unknown pack '\(name)' (known: \(Packs.all.map(\.name).joined(separator: ", ")))")
+            }
+            spec = p
+        case (nil, let file?):
+            spec = try loadSchema(file)
+        }
+        var o = GenerateOptions(pack: spec, outDirectory: out ?? environment["STREAMGEN_OUT"] ?? "data")
+        if let s = seed {
+            o.seed = s
+        } else if let s = environment["STREAMGEN_SEED"] {
+            guard let v = UInt64(s) else { throw ValidationError("STREAMGEN_SEED '\(s)' is not a non-negative integer") }
+            o.seed = v
+        }
+        if let t = threads {
+            o.threads = t
+        } else if let t = environment["STREAMGEN_THREADS"] {
+            guard let v = Int(t) else { throw ValidationError("STREAMGEN_THREADS '\(t)' is not an integer") }
+            o.threads = v
+        }
+        if let days {
+            guard days >= 1 else { throw ValidationError("--days \(days): the number of days must be at least 1") }
+            o.days = days
+        }
+        if let start {
+            guard let d = parseISODate(start) else { throw ValidationError("--start '\(start)' is not a date (YYYY-MM-DD)") }
+            o.startDay = d
+        }
+        if scale != nil && rows != nil { throw ValidationError("give either --scale or --rows, not both") }
+        if let scale {
+            guard scale > 0 && scale.isFinite else { throw ValidationError("--scale \(scale): the scale must be above 0") }
+            o.scale = scale
+        }
+        if let rows {
+            guard let n = parseCount(rows), n >= 1 else { throw ValidationError("--rows '\(rows)' is not a row count (as 1000, 10M, 1.5B)") }
+            o.rows = n
+        }
+        if let tables { o.tables = tables.split(separator: ",").map { String($0).trimmingSpaces() } }
+        guard let limit = parseSize(memoryLimit) else { throw ValidationError("--memory-limit '\(memoryLimit)' is not a size (as 512MiB, 2GiB)") }
+        o.memoryLimit = limit
+        guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
+        o.format = f
+        guard let codec = CompressionCodec(name: compression.lowercased()) else {
+            throw ValidationError("--compression '\(compression)': zstd, snappy or none")
+        }
+        o.codec = codec
+        o.zstdLevel = zstdLevel
+        guard let l = OutputLayout(rawValue: layout.lowercased()) else { throw ValidationError("--layout '\(layout)': hive or flat") }
+        o.layout = l
+        if let shard { o.shard = try ShardSelection(parsing: shard) }
+        o.chunkRows = chunkRows
+        guard let sr = parseCount(shardRows), sr >= 1 else { throw ValidationError("--shard-rows '\(shardRows)' is not a row count") }
+        o.shardRows = sr
+        if overwrite && environment["STREAMGEN_ENV"]?.lowercased() == "production" {
+            throw ValidationError("--overwrite is refused when STREAMGEN_ENV=production")
+        }
+        o.overwrite = overwrite
+        o.commandLine = CommandLine.arguments
+        o.createdAt = try sourceDateEpoch()
+        guard ["auto", "json", "none"].contains(progress) else { throw ValidationError("--progress '\(progress)': auto, json or none") }
+        return o
+    }
+
+    func run() async throws {
+        let options = try options()
+        let prepared: StreamGenEngine.Prepared
+        do { prepared = try StreamGenEngine.prepare(options) } catch { throw CommandFailure("\(error)") }
+        if let note = prepared.concurrencyNote, !quiet { writeStderr("note: \(note)\n") }
+        let counters = RunProgress()
+        let mode = quiet ? "none" : (progress == "auto" ? (isatty(2) != 0 ? "line" : "none") : progress)
+        let started = FileSystem.monotonicSeconds()
+        let reporter = mode == "none" ? nil : Task { await ProgressReporter(counters: counters, json: mode == "json", started: started).run() }
+        let manifest: Manifest
+        do {
+            manifest = try await StreamGenEngine.run(prepared, progress: counters)
+        } catch {
+            reporter?.cancel()
+            _ = await reporter?.value
+            if mode == "line" { writeStderr("\n") }
+            throw CommandFailure("\(error)")
+        }
+        reporter?.cancel()
+        _ = await reporter?.value
+        let seconds = FileSystem.monotonicSeconds() - started
+        let rows = manifest.tables.reduce(0) { $0 + $1.rows }
+        let bytes = manifest.tables.reduce(0) { $0 + $1.bytes }
+        let files = manifest.tables.reduce(0) { $0 + $1.files.count }
+        if mode == "json" {
+            writeStderr(JSONLine.done(rows: rows, files: files, bytes: bytes, seconds: seconds, directory: options.outDirectory))
+        } else if mode == "line" {
+            writeStderr("\r\u{1B}[K")
+        }
+        if !quiet {
+            let rate = seconds > 0 ? Double(rows) / seconds : 0
+            var where_ = options.outDirectory
+            if let shard = options.shard { where_ += " (shard \(shard); merge with `streamgen manifest merge \(options.outDirectory)` once all shards are in)" }
+            print("wrote \(manifest.tables.count) table(s), \(grouped(rows)) rows in \(files) files, \(humanBytes(bytes)), to \(where_) in \(formatSeconds(seconds)) (\(humanCount(rate)) rows/s)")
+        }
+    }
+}
+
+/// Prints progress a few times a second until cancelled.
+struct ProgressReporter {
+    let counters: RunProgress
+    let json: Bool
+    let started: Double
+
+    func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: json ? 1_000_000_000 : 250_000_000)
+            if Task.isCancelled { break }
+            let done = counters.rowsDone.load(ordering: .relaxed)
+            let total = max(counters.rowsTotal.load(ordering: .relaxed), 1)
+            let elapsed = FileSystem.monotonicSeconds() - started
+            let rate = elapsed > 0 ? Double(done) / elapsed : 0
+            let eta = rate > 0 ? Double(total - done) / rate : 0
+            let percent = 100 * Double(done) / Double(total)
+            if json {
+                writeStderr(JSONLine.progress(rows: done, total: total, rate: rate, percent: percent, eta: eta,
+                                              files: counters.filesDone.load(ordering: .relaxed)))
+            } else {
+                writeStderr("\r\u{1B}[K\(humanCount(Double(done))) / \(humanCount(Double(total))) rows  \(Int(percent))%  \(humanCount(rate)) rows/s  ETA \(formatSeconds(eta))")
+            }
+        }
+    }
+}
+
+enum JSONLine {
+    static func progress(rows: Int, total: Int, rate: Double, percent: Double, eta: Double, files: Int) -> String {
+        JSONValue.object([
+            ("event", .string("progress")), ("rows", .int(Int64(rows))), ("total_rows", .int(Int64(total))),
+            ("percent", .double((percent * 10).rounded() / 10)), ("rows_per_second", .int(Int64(rate))),
+            ("eta_seconds", .double((eta * 10).rounded() / 10)), ("files", .int(Int64(files))),
+        ]).compact() + "\n"
+    }
+
+    static func done(rows: Int64, files: Int, bytes: Int64, seconds: Double, directory: String) -> String {
+        JSONValue.object([
+            ("event", .string("done")), ("rows", .int(rows)), ("files", .int(Int64(files))), ("bytes", .int(bytes)),
+            ("seconds", .double((seconds * 1000).rounded() / 1000)), ("directory", .string(directory)),
+        ]).compact() + "\n"
+    }
+}
+
+extension JSONValue {
+    /// One line, no spaces.
+    func compact() -> String {
+        serialized().split(separator: "\n").map { $0.drop { $0 == " " } }.joined().replacingOccurrences(of: "\": ", with: "\":")
+    }
+}
+
+func loadSchema(_ file: String) throws -> PackSpec {
+    do { return try SchemaFile.load(path: file) } catch { throw CommandFailure("\(error)") }
+}
+
+/// `SOURCE_DATE_EPOCH`, when set.
+func sourceDateEpoch() throws -> Int64? {
+    guard let text = ProcessEnvironment()["SOURCE_DATE_EPOCH"] else { return nil }
+    guard let v = Int64(text), v >= 0 else { throw ValidationError("SOURCE_DATE_EPOCH '\(text)' is not a number of seconds") }
+    return v
+}
+
+struct ProcessEnvironment {
+    subscript(name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let s = String(cString: value)
+        return s.isEmpty ? nil : s
+    }
+}
+
+func writeStderr(_ text: String) {
+    let bytes = Array(text.utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + done, $0.count - done) }
+        if n <= 0 { return }
+        done += n
+    }
+}
+
+func humanCount(_ n: Double) -> String {
+    func one(_ x: Double) -> String { let r = (x * 10).rounded() / 10; return r == r.rounded() ? "\(Int(r))" : "\(r)" }
+    if n >= 1e9 { return one(n / 1e9) + "B" }
+    if n >= 1e6 { return one(n / 1e6) + "M" }
+    if n >= 1e3 { return one(n / 1e3) + "k" }
+    return "\(Int(n))"
+}
+
+func formatSeconds(_ s: Double) -> String {
+    if s < 60 { return "\((s * 10).rounded() / 10) s" }
+    let total = Int(s)
+    return "\(total / 60)m\(total % 60 < 10 ? "0" : "")\(total % 60)s"
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
