@@ -55,6 +55,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Columnar"], path: "Tests/TestSupport"),
         .testTarget(name: "ColumnarTests", dependencies: ["Columnar", "TestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["Columnar", "TestSupport"]),
+        .testTarget(name: "StreamGenTests", dependencies: ["StreamGen", "StreamGenYAML", "Columnar", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -63,3 +63,49 @@ public enum InteropError: Error, CustomStringConvertible {
         }
     }
 }
+
+extension Interop {
+    /// Reads a StreamGen output directory with DuckDB and pyarrow (`tools/interop/dataset.py`):
+    /// per-table row counts, types and sort checks, plus the rows of each query in `queries`.
+    public static func readDataset(
+        _ directory: String, queries: [String: String], format: String = "parquet", layout: String = "hive"
+    ) throws -> [String: Any] {
+        guard let python else {
+            throw InteropError.noPython("no Python with pyarrow and duckdb: run `make test` (it creates .venv) or set STREAMGEN_PYTHON")
+        }
+        let request = URL(fileURLWithPath: directory).deletingLastPathComponent()
+            .appendingPathComponent("request-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: ["queries": queries, "format": format, "layout": layout]).write(to: request)
+        defer { try? FileManager.default.removeItem(at: request) }
+        let result = try run(python, [packageRoot.appendingPathComponent("tools/interop/dataset.py").path, directory, request.path])
+        guard result.exitCode == 0, let data = result.output.split(separator: "\n").last.map({ Data($0.utf8) }),
+              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
+            throw InteropError.noPython("dataset.py failed (exit \(result.exitCode)): \(result.output)")
+        }
+        return json
+    }
+
+    /// Runs `executable` with `arguments`; returns its exit status and its stdout and stderr together.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(exitCode: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+    }
+
+    /// The `streamgen` executable that `swift build` made beside the test bundle.
+    public static var streamgen: String {
+        let debug = packageRoot.appendingPathComponent(".build/debug/streamgen").path
+        return ProcessInfo.processInfo.environment["STREAMGEN_BIN"] ?? debug
+    }
+}

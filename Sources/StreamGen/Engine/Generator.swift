@@ -165,15 +165,17 @@ final class ContinuousGenerator: Generator {
 
 final class PoissonGenerator: Generator {
     let lambda: Double
+    let expMinusLambda: Double
     let offset: Int64
     init(key: StreamKey, lambda: Double, offset: Int64) {
         self.lambda = lambda
+        self.expMinusLambda = exp(-lambda)
         self.offset = offset
         super.init(kind: .integer, key: key)
     }
     override func int64(_ row: Int) -> Int64 {
         var rng = key.cell(row)
-        return offset &+ Distributions.poisson(lambda: lambda, &rng)
+        return offset &+ Distributions.poisson(lambda: lambda, expMinusLambda: expMinusLambda, &rng)
     }
 }
 

@@ -56,12 +56,16 @@ public struct AliasTable: Sendable, Hashable {
 /// bounded number of draws; since every cell has its own stream, none of them can shift another
 /// column's values.
 public enum Distributions {
-    /// A standard normal by the Box–Muller transform: two draws.
+    /// A standard normal by Marsaglia's polar method: pairs of draws until one falls in the unit
+    /// disc (1.27 pairs on average), then one `log` and one square root, no trigonometry.
     @inline(__always)
     public static func standardNormal(_ rng: inout SplitMix64) -> Double {
-        let u1 = rng.nextOpenDouble()
-        let u2 = rng.nextDouble()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        while true {
+            let x = 2 * rng.nextDouble() - 1
+            let y = 2 * rng.nextDouble() - 1
+            let s = x * x + y * y
+            if s < 1 && s > 0 { return x * (-2 * log(s) / s).squareRoot() }
+        }
     }
 
     @inline(__always)
@@ -83,9 +87,14 @@ public enum Distributions {
     /// Poisson(λ): Knuth's product of uniforms below λ = 30, Hörmann's transformed rejection
     /// (PTRS, 1993) above, whose expected draw count stays near 2.2 whatever λ.
     public static func poisson(lambda: Double, _ rng: inout SplitMix64) -> Int64 {
+        poisson(lambda: lambda, expMinusLambda: exp(-lambda), &rng)
+    }
+
+    /// Poisson(λ) with exp(-λ) computed once by the caller.
+    @inline(__always)
+    public static func poisson(lambda: Double, expMinusLambda limit: Double, _ rng: inout SplitMix64) -> Int64 {
         if lambda <= 0 { return 0 }
         if lambda < 30 {
-            let limit = exp(-lambda)
             var product = rng.nextDouble()
             var k: Int64 = 0
             while product > limit {

@@ -87,6 +87,16 @@ public enum Holidays {
     /// Christmas Eve 0.9, Christmas Day 0.5, December 26 1.4, New Year's Eve 0.8.
     public static func multiplier(day: Int64) -> Double {
         let (year, month, dom) = civilDate(daysSinceEpoch: day)
+        // Movable days first: Cyber Monday can fall on December 1 or 2.
+        let thanksgiving = nthWeekday(year: year, month: 11, weekday: 3, n: 4)  // 4th Thursday
+        switch day {
+        case nthWeekday(year: year, month: 5, weekday: 0, n: -1): return 1.2  // last Monday of May
+        case nthWeekday(year: year, month: 9, weekday: 0, n: 1): return 1.2  // first Monday of September
+        case thanksgiving: return 0.7
+        case thanksgiving + 1: return 2.5
+        case thanksgiving + 4: return 2.2
+        default: break
+        }
         switch (month, dom) {
         case (1, 1): return 0.6
         case (2, 14): return 1.15
@@ -96,15 +106,6 @@ public enum Holidays {
         case (12, 26): return 1.4
         case (12, 31): return 0.8
         case (12, 1...23): return 1.3
-        default: break
-        }
-        let thanksgiving = nthWeekday(year: year, month: 11, weekday: 3, n: 4)  // 4th Thursday
-        switch day {
-        case nthWeekday(year: year, month: 5, weekday: 0, n: -1): return 1.2  // last Monday of May
-        case nthWeekday(year: year, month: 9, weekday: 0, n: 1): return 1.2  // first Monday of September
-        case thanksgiving: return 0.7
-        case thanksgiving + 1: return 2.5
-        case thanksgiving + 4: return 2.2
         default: return 1
         }
     }
