@@ -1,8 +1,8 @@
 # StreamGen — build, test and benchmark.
 #
-#   make          set up, build (release) and write a sample events table with the writer benchmark
+#   make          set up, build (release), generate the devapp pack into out/devapp and show its status
 #   make test     set up, then run every test (unit + pyarrow/DuckDB interop)
-#   make bench    writer figures against pyarrow, measured in the same run
+#   make bench    writer figures against pyarrow; devapp's fake_analytics at 10M and 100M rows, 1 and 2 threads
 #
 # Set-up is part of each target: Debian's libzstd-dev, libsnappy-dev and pkg-config are installed
 # with apt-get when missing (as root; otherwise the command to run is printed), and .venv is
@@ -15,6 +15,7 @@ PY          := $(VENV)/bin/python
 PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1
 SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev pkg-config
 BENCH_ROWS  ?= 1000000
+ENGINE_ROWS ?= 10M,100M
 
 .PHONY: all build run test bench bench-micro sysdeps venv clean
 
@@ -46,7 +47,9 @@ build: sysdeps
 	$(SWIFT) build -c release
 
 run: build
-	.build/release/streamgen-bench writer --rows $(BENCH_ROWS) --repeat 1 --no-peer --out out
+	rm -rf out/devapp
+	.build/release/streamgen generate devapp --out out/devapp
+	.build/release/streamgen status out/devapp
 
 test: sysdeps venv
 	$(SWIFT) build --build-tests
@@ -54,6 +57,7 @@ test: sysdeps venv
 
 bench: build venv
 	.build/release/streamgen-bench writer --rows $(BENCH_ROWS) --repeat 3 --out bench-out
+	.build/release/streamgen-bench engine --rows $(ENGINE_ROWS) --threads 1,2 --memory-limit 256MiB --out bench-out/engine
 
 clean:
 	rm -rf .build out bench-out

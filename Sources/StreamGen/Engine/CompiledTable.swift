@@ -207,7 +207,8 @@ public struct PackCompiler {
             if let categories = c.generator.categories, c.spec.type.physicalType == .byteArray, c.spec.type != .binary {
                 dictionary = try? ValueDictionary(categories)
             }
-            let column = Column(c.spec.name, c.spec.type, c.spec.nullRate > 0 ? .optional : .required, dictionary: dictionary)
+            let column = Column(c.spec.name, c.spec.type, c.spec.nullRate > 0 ? .optional : .required,
+                                encoding: c.generator.isHighCardinality ? .plain : .automatic, dictionary: dictionary)
             fileColumns.append(column)
             compiled.append(CompiledColumn(spec: c.spec, generator: c.generator, fileColumn: column, nullKey: c.nullKey, fileIndex: fileColumns.count - 1))
         }

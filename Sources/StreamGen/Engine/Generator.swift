@@ -42,6 +42,10 @@ class Generator: @unchecked Sendable {
     /// Whether values never decrease as the row index grows (sort keys rely on it).
     var isOrderedByRow: Bool { false }
 
+    /// Whether nearly every row has its own value (ids, times, UUIDs, emails): such columns are
+    /// written PLAIN from the start instead of filling a dictionary that the writer would drop.
+    var isHighCardinality: Bool { false }
+
     /// The fixed list of values of a categorical generator, in code order.
     var categories: [String]? { nil }
 
@@ -108,6 +112,7 @@ final class SequenceGenerator: Generator {
     }
     override func int64(_ row: Int) -> Int64 { start &+ Int64(row) &* step }
     override var isOrderedByRow: Bool { step >= 0 }
+    override var isHighCardinality: Bool { step != 0 }
 }
 
 final class UniformIntGenerator: Generator {
@@ -285,6 +290,7 @@ final class ConstantGenerator: Generator {
 
 final class UUIDGenerator: Generator {
     init(key: StreamKey) { super.init(kind: .uuid, key: key) }
+    override var isHighCardinality: Bool { true }
     override func uuid(_ row: Int) -> (UInt64, UInt64) {
         var rng = key.cell(row)
         let high = (rng.next() & ~0xF000) | 0x4000  // version 4
@@ -458,6 +464,7 @@ final class EventTimeGenerator: Generator {
         return timeline.micros(ofRow: row, day: timeline.day(ofRow: row), jitter: rng.nextDouble())
     }
     override var isOrderedByRow: Bool { true }
+    override var isHighCardinality: Bool { true }
 }
 
 /// The date of the row's event time; categorical by day, for date partitions.
@@ -486,6 +493,7 @@ final class BetweenGenerator: Generator {
         self.range = range
         super.init(kind: kind, key: key)
     }
+    override var isHighCardinality: Bool { kind == .timestamp }
     override func int64(_ row: Int) -> Int64 {
         var rng = key.cell(row)
         return rng.nextInt(in: range)
@@ -505,6 +513,7 @@ final class AfterGenerator: Generator {
         var rng = key.cell(row)
         return source.int64(row) &+ rng.nextInt(in: range)
     }
+    override var isHighCardinality: Bool { kind == .timestamp }
 }
 
 // MARK: - References
@@ -548,6 +557,7 @@ final class ReferenceGenerator: Generator {
     override var categories: [String]? { target.categories }
     override func code(_ row: Int) -> Int { target.code(pickedRow(row)) }
     override var decimals: Int { target.decimals }
+    override var isHighCardinality: Bool { target.isHighCardinality && rows > 1 << 16 }
 }
 
 func gcd(_ a: Int, _ b: Int) -> Int {

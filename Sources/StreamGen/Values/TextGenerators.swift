@@ -169,6 +169,7 @@ final class EmailGenerator: Generator {
         self.lastName = lastName
         super.init(kind: .text, key: key)
     }
+    override var isHighCardinality: Bool { true }
 
     override func appendText(_ row: Int, to out: inout [UInt8]) {
         var rng = key.cell(row)
