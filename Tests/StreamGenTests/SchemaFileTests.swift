@@ -2,6 +2,8 @@ import Columnar
 import StreamGen
 import StreamGenYAML
 import Testing
+import Foundation
+import TestSupport
 
 @Suite("YAML schema files")
 struct SchemaFileTests {
@@ -92,5 +94,20 @@ struct SchemaFileTests {
 
         let noRows = failure("tables:\n  - name: t\n    columns:\n      - {name: id, type: int64, generator: sequence}\n")
         #expect(noRows?.message.contains("needs 'rows'") == true)
+    }
+}
+
+@Suite("The README's YAML example")
+struct ReadmeExampleTests {
+    @Test("the complete example in the README loads and matches the tested one")
+    func readmeExample() throws {
+        let readme = try String(contentsOf: Interop.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "```yaml\n"))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let yaml = String(readme[start.upperBound..<end.lowerBound])
+        let documented = try SchemaFile.parse(yaml, file: "README.md")
+        let tested = try SchemaFile.parse(SchemaFileTests.example, file: "shop.yaml")
+        #expect(documented.tables == tested.tables)
+        #expect(documented.defaultStartDay == tested.defaultStartDay && documented.defaultDays == tested.defaultDays)
     }
 }
