@@ -42,16 +42,7 @@ public enum Interop {
         let manifest = directory.appendingPathComponent("expect.json")
         let data = try JSONSerialization.data(withJSONObject: ["files": expectations], options: [])
         try data.write(to: manifest)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [packageRoot.appendingPathComponent("tools/interop/check.py").path, manifest.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(exitCode: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+        return try run(python, [packageRoot.appendingPathComponent("tools/interop/check.py").path, manifest.path])
     }
 }
 

@@ -518,9 +518,30 @@ final class AfterGenerator: Generator {
 
 // MARK: - References
 
-/// A column of another table at a picked row: the foreign key is recomputed, never looked up.
-final class ReferenceGenerator: Generator {
+/// A column of another table's row: each accessor asks `pickedRow` which row, then forwards to
+/// the target generator. The value is recomputed, never looked up.
+class PickingGenerator: Generator {
     let target: Generator
+
+    init(key: StreamKey, target: Generator) {
+        self.target = target
+        super.init(kind: target.kind, key: key)
+    }
+
+    /// The row of the target table that row `row` of this table refers to.
+    func pickedRow(_ row: Int) -> Int { preconditionFailure("subclasses pick") }
+
+    override func int64(_ row: Int) -> Int64 { target.int64(pickedRow(row)) }
+    override func double(_ row: Int) -> Double { target.double(pickedRow(row)) }
+    override func uuid(_ row: Int) -> (UInt64, UInt64) { target.uuid(pickedRow(row)) }
+    override func appendText(_ row: Int, to out: inout [UInt8]) { target.appendText(pickedRow(row), to: &out) }
+    override var categories: [String]? { target.categories }
+    override func code(_ row: Int) -> Int { target.code(pickedRow(row)) }
+    override var decimals: Int { target.decimals }
+}
+
+/// A foreign key: a row of another table picked uniformly or by Zipf.
+final class ReferenceGenerator: PickingGenerator {
     let rows: Int
     let zipf: Zipf?
     /// A multiplier coprime with `rows`, so Zipf's heavy ranks scatter over the table instead of
@@ -528,7 +549,6 @@ final class ReferenceGenerator: Generator {
     let scatter: Int
 
     init(key: StreamKey, target: Generator, rows: Int, pick: Pick) {
-        self.target = target
         self.rows = rows
         if case .zipf(let exponent) = pick {
             zipf = Zipf(n: rows, exponent: exponent)
@@ -539,47 +559,34 @@ final class ReferenceGenerator: Generator {
             zipf = nil
             scatter = 1
         }
-        super.init(kind: target.kind, key: key)
+        super.init(key: key, target: target)
     }
 
     @inline(__always)
-    func pickedRow(_ row: Int) -> Int {
+    override func pickedRow(_ row: Int) -> Int {
         var rng = key.cell(row)
         guard let zipf else { return rng.nextIndex(rows) }
         let rank = zipf.sample(&rng) - 1
         return Int((UInt64(rank) &* UInt64(scatter)) % UInt64(rows))
     }
 
-    override func int64(_ row: Int) -> Int64 { target.int64(pickedRow(row)) }
-    override func double(_ row: Int) -> Double { target.double(pickedRow(row)) }
-    override func uuid(_ row: Int) -> (UInt64, UInt64) { target.uuid(pickedRow(row)) }
-    override func appendText(_ row: Int, to out: inout [UInt8]) { target.appendText(pickedRow(row), to: &out) }
-    override var categories: [String]? { target.categories }
-    override func code(_ row: Int) -> Int { target.code(pickedRow(row)) }
-    override var decimals: Int { target.decimals }
     override var isHighCardinality: Bool { target.isHighCardinality && rows > 1 << 16 }
+}
+
+/// Another column of the row a reference column picked.
+final class LookupGenerator: PickingGenerator {
+    let reference: ReferenceGenerator
+
+    init(key: StreamKey, reference: ReferenceGenerator, target: Generator) {
+        self.reference = reference
+        super.init(key: key, target: target)
+    }
+
+    override func pickedRow(_ row: Int) -> Int { reference.pickedRow(row) }
 }
 
 func gcd(_ a: Int, _ b: Int) -> Int {
     var (a, b) = (a, b)
     while b != 0 { (a, b) = (b, a % b) }
     return a
-}
-
-/// Another column of the row a reference column picked.
-final class LookupGenerator: Generator {
-    let reference: ReferenceGenerator
-    let target: Generator
-    init(key: StreamKey, reference: ReferenceGenerator, target: Generator) {
-        self.reference = reference
-        self.target = target
-        super.init(kind: target.kind, key: key)
-    }
-    override func int64(_ row: Int) -> Int64 { target.int64(reference.pickedRow(row)) }
-    override func double(_ row: Int) -> Double { target.double(reference.pickedRow(row)) }
-    override func uuid(_ row: Int) -> (UInt64, UInt64) { target.uuid(reference.pickedRow(row)) }
-    override func appendText(_ row: Int, to out: inout [UInt8]) { target.appendText(reference.pickedRow(row), to: &out) }
-    override var categories: [String]? { target.categories }
-    override func code(_ row: Int) -> Int { target.code(reference.pickedRow(row)) }
-    override var decimals: Int { target.decimals }
 }
