@@ -14,10 +14,9 @@ struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate a pack's tables (or a YAML schema's) into an output directory.",
         discussion: """
-            The same seed and options always give the same bytes, whatever --threads, and the
-            --shard i/N runs of N machines together write exactly the files of one full run.
-            Environment: STREAMGEN_SEED, STREAMGEN_THREADS and STREAMGEN_OUT set the defaults of
-            --seed, --threads and --out; SOURCE_DATE_EPOCH pins the manifest's created_at.
+            The same seed and options always give the same bytes, whatever --threads, and the --shard i/N runs of N machines together write exactly the files of one full run.
+
+            Environment: STREAMGEN_SEED, STREAMGEN_THREADS and STREAMGEN_OUT set the defaults of --seed, --threads and --out; SOURCE_DATE_EPOCH pins the manifest's created_at.
             """)
 
     @Argument(help: "A built-in pack (see `streamgen list`). Omit it with --schema.")

@@ -298,7 +298,7 @@ private struct Reader {
     static let generatorNames = [
         "sequence", "uniform_int", "uniform", "normal", "lognormal", "poisson", "zipf", "bernoulli", "choice", "uuid", "text",
         "sentence", "template", "email", "json", "event_time", "event_date", "timestamp_between", "date_between", "after",
-        "reference", "lookup", "product", "scaled", "constant",
+        "reference", "lookup", "product", "scaled", "constant", "by_value",
     ]
 
     func generator(_ node: Node, table: String, column: String) throws(SchemaFileError) -> GeneratorSpec {
@@ -451,6 +451,16 @@ private struct Reader {
         case "constant":
             guard let params else { throw fail(node, "\(at) 'constant' needs a value") }
             return .constant(try string(params, "constant"))
+        case "by_value":
+            let a = try p(["column", "cases", "otherwise"], required: ["column", "cases"])
+            guard case .mapping(let m) = a["cases"]!, !m.isEmpty else { throw fail(a["cases"], "\(at): cases is a mapping of values to generators") }
+            var cases: [ValueCase] = []
+            for (k, v) in m {
+                guard let value = k.string else { throw fail(k, "\(at): case values must be text") }
+                cases.append(ValueCase(value, try generator(v, table: table, column: column)))
+            }
+            return .byValue(column: try string(a["column"]!, "column"), cases: cases,
+                            otherwise: try a["otherwise"].map { (n) throws(SchemaFileError) in try generator(n, table: table, column: column) })
         default:
             throw fail(node, "\(at): unknown generator '\(name)' (known: \(Reader.generatorNames.joined(separator: ", ")), or a text kind: \(TextKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }

@@ -103,6 +103,22 @@ struct GeneratorTests {
         }
     }
 
+    @Test("by_value: each category gets its own distribution")
+    func byValue() throws {
+        let users = try compile(DevAppPack.spec)[0]
+        let department = users.columns.first { $0.spec.name == "department" }!.generator
+        let salary = users.columns.first { $0.spec.name == "salary" }!.generator
+        var sums: [String: (Double, Int)] = [:]
+        for row in 0..<20_000 {
+            let d = department.categories![department.code(row)]
+            let s = sums[d] ?? (0, 0)
+            sums[d] = (s.0 + Double(salary.int64(row)), s.1 + 1)
+        }
+        let mean = sums.mapValues { $0.0 / Double($0.1) }
+        #expect(mean["Engineering"]! > 1.5 * mean["HR"]!, "\(mean)")
+        #expect(mean.values.allSatisfy { (60_000...150_000).contains($0) }, "\(mean)")
+    }
+
     @Test("references pick existing rows; lookups follow the same row")
     func references() throws {
         let tables = try compile(DevAppPack.spec)
@@ -150,6 +166,13 @@ struct GeneratorTests {
         #expect(e5?.message.contains("no fixed set") == true)
         let e6 = error([TableSpec(name: "a/b", rows: .total(1), columns: [id])])
         #expect(e6?.field == "name")
+        let tier = ColumnSpec("tier", .string, .choice(values: ["free", "pro"], weights: nil))
+        let e7 = error([TableSpec(name: "a", rows: .total(10), columns: [tier, ColumnSpec("x", .int64, .byValue(
+            column: "tier", cases: [ValueCase("gold", .uniformInt(min: 0, max: 1))], otherwise: nil))])])
+        #expect(e7?.message.contains("never takes the value 'gold'") == true, "\(String(describing: e7))")
+        let e8 = error([TableSpec(name: "a", rows: .total(10), columns: [tier, ColumnSpec("x", .int64, .byValue(
+            column: "tier", cases: [ValueCase("pro", .uniformInt(min: 0, max: 1))], otherwise: nil))])])
+        #expect(e8?.message.contains("no case for free") == true, "\(String(describing: e8))")
     }
 
     @Test("row counts, sizes, dates and shard selections parse; bad ones do not")

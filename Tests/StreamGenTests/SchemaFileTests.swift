@@ -23,6 +23,7 @@ struct SchemaFileTests {
               - {name: country, type: string, generator: {text: country}}
               - {name: tier, type: string, generator: {choice: {values: [free, pro, team], weights: [80, 15, 5]}}, null_rate: 0.02}
               - {name: signed_up, type: date, generator: {date_between: {start: 2022-01-01, end: 2024-03-01}}}
+              - {name: seats, type: int32, generator: {by_value: {column: tier, cases: {team: {uniform_int: {min: 3, max: 50}}}, otherwise: {uniform_int: {min: 1, max: 1}}}}}
           - name: orders
             rows_per_day: 500
             partition_by: [order_date]

@@ -400,6 +400,29 @@ public struct PackCompiler {
             return ScaledGenerator(key: key, source: g, min: min, max: max, decimals: decimals)
         case .constant(let value):
             return ConstantGenerator(key: key, value: value)
+        case .byValue(let name, let cases, let otherwise):
+            let source = try sameRow(name)
+            guard let categories = source.categories else {
+                throw fail("'\(name)' has no fixed set of values to choose by (use a choice, a boolean or a categorical text kind)")
+            }
+            guard !cases.isEmpty else { throw fail("give at least one case") }
+            var byCode = [Generator?](repeating: nil, count: categories.count)
+            for c in cases {
+                guard let code = categories.firstIndex(of: c.value) else {
+                    throw fail("'\(name)' never takes the value '\(c.value)' (it takes: \(categories.prefix(12).joined(separator: ", "))\(categories.count > 12 ? ", ..." : ""))")
+                }
+                byCode[code] = try build(c.generator, key: key.adding(c.value), table: table, column: column, cache: &cache)
+            }
+            let fallback = try otherwise.map { (spec) throws(SpecError) in try build(spec, key: key.adding("otherwise"), table: table, column: column, cache: &cache) }
+            if byCode.contains(where: { $0 == nil }) && fallback == nil {
+                let missing = categories.indices.filter { byCode[$0] == nil }.map { categories[$0] }
+                throw fail("no case for \(missing.prefix(5).joined(separator: ", ")) and no 'otherwise'")
+            }
+            let generators = byCode.map { $0 ?? fallback! }
+            let kind = generators[0].kind
+            let compatible: Set<ValueKind> = kind == .integer || kind == .double ? [.integer, .double] : [kind]
+            guard generators.allSatisfy({ compatible.contains($0.kind) }) else { throw fail("every case must give values of one kind") }
+            return ByValueGenerator(key: key, source: source, generators: generators)
         }
     }
 

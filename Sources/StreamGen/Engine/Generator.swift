@@ -590,3 +590,26 @@ func gcd(_ a: Int, _ b: Int) -> Int {
     while b != 0 { (a, b) = (b, a % b) }
     return a
 }
+
+/// A generator chosen per row by the value of a categorical column of the row.
+final class ByValueGenerator: Generator {
+    let source: Generator
+    /// One generator per code of `source`.
+    let generators: [Generator]
+
+    init(key: StreamKey, source: Generator, generators: [Generator]) {
+        self.source = source
+        self.generators = generators
+        let kinds = Set(generators.map(\.kind))
+        super.init(kind: kinds.contains(.double) ? .double : generators[0].kind, key: key)
+    }
+
+    @inline(__always)
+    func chosen(_ row: Int) -> Generator { generators[source.code(row)] }
+
+    override func int64(_ row: Int) -> Int64 { chosen(row).int64(row) }
+    override func double(_ row: Int) -> Double { chosen(row).double(row) }
+    override func uuid(_ row: Int) -> (UInt64, UInt64) { chosen(row).uuid(row) }
+    override func appendText(_ row: Int, to out: inout [UInt8]) { chosen(row).appendText(row, to: &out) }
+    override var decimals: Int { generators.map(\.decimals).max() ?? 2 }
+}

@@ -27,12 +27,22 @@ public enum DevAppPack {
             ColumnSpec("email", .string, .email(firstName: "first_name", lastName: "last_name")),
             ColumnSpec("age", .int32, .normal(mean: 38, stddev: 11, min: 18, max: 70, decimals: 0)),
             ColumnSpec("department", .string, .choice(values: departments, weights: [35, 15, 25, 10, 15])),
-            ColumnSpec("salary", .int64, .logNormal(mu: log(85_000), sigma: 0.32, min: 32_000, max: 450_000, decimals: 0)),
+            ColumnSpec("salary", .int64, .byValue(column: "department", cases: [
+                ValueCase("Engineering", salary(median: 128_000)),
+                ValueCase("Finance", salary(median: 96_000)),
+                ValueCase("Sales", salary(median: 78_000)),
+                ValueCase("Marketing", salary(median: 82_000)),
+                ValueCase("HR", salary(median: 70_000)),
+            ], otherwise: nil)),
             ColumnSpec("created_at", .timestampUTC, .timestampBetween(startMicros: nil, endMicros: nil)),
             ColumnSpec("is_active", .boolean, .bernoulli(p: 0.86)),
         ],
         partitionBy: ["department"], sortBy: ["id"]
     )
+
+    static func salary(median: Double) -> GeneratorSpec {
+        .logNormal(mu: log(median), sigma: 0.28, min: 32_000, max: 450_000, decimals: 0)
+    }
 
     static let orders = TableSpec(
         name: "fake_orders", rows: .total(5_000),

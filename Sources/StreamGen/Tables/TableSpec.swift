@@ -154,6 +154,9 @@ public indirect enum GeneratorSpec: Sendable, Hashable {
     case scaled(column: String, min: Double, max: Double, decimals: Int?)
     /// The same value in every row.
     case constant(String)
+    /// A generator chosen by the value of a categorical column of the row: salaries by
+    /// department, prices by category. Rows whose value has no case use `otherwise`.
+    case byValue(column: String, cases: [ValueCase], otherwise: GeneratorSpec?)
 }
 
 /// One key of a `json` generator.
@@ -162,6 +165,16 @@ public struct JSONField: Sendable, Hashable {
     public var generator: GeneratorSpec
     public init(_ key: String, _ generator: GeneratorSpec) {
         self.key = key
+        self.generator = generator
+    }
+}
+
+/// One case of a `byValue` generator.
+public struct ValueCase: Sendable, Hashable {
+    public var value: String
+    public var generator: GeneratorSpec
+    public init(_ value: String, _ generator: GeneratorSpec) {
+        self.value = value
         self.generator = generator
     }
 }
