@@ -113,6 +113,29 @@ struct DevAppInteropTests {
         #expect(flatTables["fake_analytics"]?["pyarrow_rows"] as? Int == 30_000)
     }
 
+    @Test("sort keys that do not follow the row number: every file sorted, nothing lost")
+    func sortedByValues() async throws {
+        let dir = try Runs.temporary("sorted")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let payments = TableSpec(name: "payments", rows: .total(40_000), columns: [
+            ColumnSpec("id", .int64, .sequence(start: 1, step: 1)),
+            ColumnSpec("method", .string, .choice(values: ["card", "paypal", "bank"], weights: [6, 3, 1])),
+            ColumnSpec("customer", .string, .text(.fullName)),
+            ColumnSpec("amount", .double, .logNormal(mu: 3, sigma: 1, min: nil, max: nil, decimals: 2)),
+            ColumnSpec("paid_at", .timestampUTC, .eventTime),
+            ColumnSpec("region", .string, .choice(values: ["eu", "us"], weights: nil)),
+        ], partitionBy: ["region"], sortBy: ["method", "amount", "paid_at"])
+        var options = GenerateOptions(pack: PackSpec(name: "p", summary: "", tables: [payments], defaultStartDay: 19_723, defaultDays: 5), outDirectory: dir.path)
+        options.shardRows = 15_000
+        options.chunkRows = 4096
+        let manifest = try await StreamGenEngine.generate(options)
+        #expect(manifest.tables[0].files.count == 6)
+        let result = try Interop.readDataset(dir.path, queries: ["n": "SELECT count(*), count(DISTINCT id), max(id) FROM payments"])
+        let info = try #require((result["tables"] as? [String: [String: Any]])?["payments"])
+        #expect((info["unsorted_files"] as? [String]) == [], "\(info)")
+        #expect((result["queries"] as? [String: [[Any]]])?["n"]?.first?.map(DevAppInteropTests.number) == [40_000, 40_000, 40_000])
+    }
+
     @Test("a YAML schema runs end to end: date partitions, lookups, decimals, JSON")
     func yamlSchema() async throws {
         let dir = try Runs.temporary("yaml")

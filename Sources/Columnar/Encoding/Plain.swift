@@ -42,8 +42,8 @@ func littleEndianBytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
 
 /// Compares two byte strings as unsigned bytes, shorter-is-smaller on a common prefix.
 /// Returns a negative number, zero, or a positive number.
-@inlinable
-func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+@inline(__always)
+package func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
     let n = min(a.count, b.count)
     if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
         let c = system_memcmp(pa, pb, n)

@@ -18,7 +18,7 @@ func systemErrorMessage(_ code: Int32) -> String {
 var system_errno: Int32 { errno }
 
 /// Calls `memcmp`.
-@usableFromInline
+@inline(__always)
 func system_memcmp(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Int {
     Int(memcmp(a, b, n))
 }

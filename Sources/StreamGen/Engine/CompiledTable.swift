@@ -66,10 +66,14 @@ public final class CompiledTable: @unchecked Sendable {
     let datePartition: Int?
     /// The expected bytes of one row in a chunk, for the memory budget.
     let estimatedRowBytes: Int
+    /// Sorts each file's rows when a sort key is not ordered by row number.
+    let sorter: RowSorter?
 
     init(spec: TableSpec, rowCount: Int, timeline: Timeline?, columns: [CompiledColumn], fileSchema: Schema,
-         partitions: [(name: String, generator: Generator, values: [String])], datePartition: Int?, estimatedRowBytes: Int)
+         partitions: [(name: String, generator: Generator, values: [String])], datePartition: Int?, estimatedRowBytes: Int,
+         sorter: RowSorter?)
     {
+        self.sorter = sorter
         self.spec = spec
         self.rowCount = rowCount
         self.timeline = timeline
@@ -184,16 +188,25 @@ public struct PackCompiler {
                 partitions.append((name, column.generator, values))
             }
         }
-        // Sort keys: ordered by construction.
+        // Sort keys: ordered by construction when every key is ordered by row; otherwise each
+        // file's row numbers are sorted by the keys' values before its chunks are filled.
+        var sortKeys: [Generator] = []
         for name in table.sortBy {
             guard let column = columns.first(where: { $0.spec.name == name }) else {
                 throw SpecError(table: table.name, field: "sort_by", "no column '\(name)' to sort by")
             }
-            if !column.generator.isOrderedByRow || column.spec.nullRate > 0 {
-                throw SpecError(table: table.name, field: "sort_by",
-                                "'\(name)' is not ordered by row; sort keys must be sequences, event times or event dates without nulls")
+            if sortKeys.contains(where: { $0 === column.generator }) {
+                throw SpecError(table: table.name, field: "sort_by", "'\(name)' is listed twice")
             }
+            if column.spec.nullRate > 0 {
+                throw SpecError(table: table.name, field: "sort_by", "'\(name)' can be null; sort keys must not be")
+            }
+            if column.spec.type == .json {
+                throw SpecError(table: table.name, field: "sort_by", "'\(name)' is JSON; sort by a scalar column")
+            }
+            sortKeys.append(column.generator)
         }
+        let sorter = sortKeys.allSatisfy(\.isOrderedByRow) ? nil : RowSorter(keys: sortKeys)
         // The file schema.
         var fileColumns: [Column] = []
         var compiled: [CompiledColumn] = []
@@ -217,7 +230,7 @@ public struct PackCompiler {
         do { schema = try Schema(fileColumns) } catch { throw SpecError(table: table.name, "\(error)") }
         return CompiledTable(
             spec: table, rowCount: rows, timeline: cache.timelines[table.name], columns: compiled, fileSchema: schema,
-            partitions: partitions, datePartition: datePartition, estimatedRowBytes: estimateRowBytes(compiled)
+            partitions: partitions, datePartition: datePartition, estimatedRowBytes: estimateRowBytes(compiled), sorter: sorter
         )
     }
 

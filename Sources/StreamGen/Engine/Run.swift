@@ -77,7 +77,8 @@ public enum StreamGenEngine {
         let partitionIndex = selected.contains { !tables[$0].partitions.isEmpty } ? min(options.shardRows, 1 << 30) * 12 : 0
         let maxColumns = selected.map { tables[$0].fileSchema.columns.count }.max() ?? 0
         let writerBuffers = GenerateOptions.rowGroupBytes + maxColumns * WriterOptions.defaultDataPageSizeLimit
-        let perWorker = maxChunk + partitionIndex + writerBuffers
+        let sortIndex = selected.compactMap { tables[$0].sorter.map { $0.estimatedKeyBytes() + 24 } }.max().map { $0 * min(options.shardRows, 1 << 30) } ?? 0
+        let perWorker = maxChunk + partitionIndex + sortIndex + writerBuffers
         let available = options.memoryLimit - GenerateOptions.baseMemory
         if available < threads * maxChunk || available < perWorker {
             throw .invalidOption(

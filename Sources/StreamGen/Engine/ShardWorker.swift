@@ -131,6 +131,15 @@ struct ShardWorker {
                 directories.insert(directory)
             }
         }
+        // Sort keys not ordered by row number: sort this file's row numbers by their values.
+        var row = row
+        let sortedRows: [Int]?
+        if let sorter = table.sorter {
+            sortedRows = sorter.sorted((0..<count).map(row))
+            row = { sortedRows![$0] }
+        } else {
+            sortedRows = nil
+        }
         let writer: TableFileWriter
         switch options.format {
         case .parquet:
