@@ -31,6 +31,9 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "The first day, YYYY-MM-DD (default: the pack's).")
     var start: String?
 
+    @Option(help: "The last day, YYYY-MM-DD, instead of --days.")
+    var end: String?
+
     @Option(help: "Multiply every table's scale-1 row count.")
     var scale: Double?
 
@@ -116,6 +119,15 @@ struct Generate: AsyncParsableCommand {
         if let start {
             guard let d = parseISODate(start) else { throw ValidationError("--start '\(start)' is not a date (YYYY-MM-DD)") }
             o.startDay = d
+        }
+        if let end {
+            guard days == nil else { throw ValidationError("give either --end or --days, not both") }
+            guard let last = parseISODate(end) else { throw ValidationError("--end '\(end)' is not a date (YYYY-MM-DD)") }
+            let first = o.startDay ?? spec.defaultStartDay
+            guard last >= first else {
+                throw ValidationError("--end \(end) is before the start, \(formatISODate(first))")
+            }
+            o.days = Int(last - first + 1)
         }
         if scale != nil && rows != nil { throw ValidationError("give either --scale or --rows, not both") }
         if let scale {

@@ -192,6 +192,7 @@ struct CommandLineTests {
             (["generate", "devapp", "--days", "0", "--out", out], "--days 0"),
             (["generate", "devapp", "--scale", "-1", "--out", out], "--scale"),
             (["generate", "devapp", "--start", "2024-13-01", "--out", out], "--start '2024-13-01' is not a date"),
+            (["generate", "devapp", "--start", "2024-03-01", "--end", "2024-02-01", "--out", out], "--end 2024-02-01 is before the start, 2024-03-01"),
             (["generate", "devapp", "--memory-limit", "lots", "--out", out], "--memory-limit 'lots' is not a size"),
             (["generate", "devapp", "--shard", "3/3", "--out", out], "--shard 3/3"),
             (["generate", "devapp", "--memory-limit", "40MiB", "--threads", "8", "--out", out], "too small"),
@@ -213,12 +214,14 @@ struct CommandLineTests {
         let dir = try Runs.temporary("cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("data").path
-        let generated = try run(["generate", "devapp", "--out", out, "--seed", "7"], environment: ["SOURCE_DATE_EPOCH": "86400"])
+        let generated = try run(["generate", "devapp", "--out", out, "--seed", "7", "--start", "2024-01-01", "--end", "2024-01-30"],
+                                environment: ["SOURCE_DATE_EPOCH": "86400"])
         #expect(generated.passed, "\(generated.output)")
         #expect(generated.output.contains("wrote 4 table(s), 16,500 rows"), "\(generated.output)")
         let manifest = try String(contentsOfFile: out + "/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"created_at\": \"1970-01-02T00:00:00.000000Z\""))
         #expect(manifest.contains("\"seed\": \"7\""))
+        #expect(manifest.contains("\"days\": 30"))
         let status = try run(["status", out])
         #expect(status.passed, "\(status.output)")
         #expect(status.output.contains("fake_analytics: 10,000 rows"))

@@ -30,6 +30,18 @@ struct GeneratorTests {
         #expect(byHour[20] > 5 * byHour[3], "\(byHour)")
     }
 
+    @Test("month of year: the web curve's Q4 lift over a whole year")
+    func monthOfYear() {
+        let t = Timeline(startDay: parseISODate("2023-01-01")!, days: 365, rows: 1_000_000, seasonality: .web)
+        func month(_ first: String, _ last: String) -> Int {
+            t.offsets[Int(parseISODate(last)! - t.startDay) + 1] - t.offsets[Int(parseISODate(first)! - t.startDay)]
+        }
+        let february = Double(month("2023-02-01", "2023-02-28")) / 28, november = Double(month("2023-11-01", "2023-11-30")) / 30
+        #expect(november / february > 1.25, "\(november) vs \(february) rows a day")
+        let flat = Timeline(startDay: 0, days: 365, rows: 365_000, seasonality: .uniform)
+        #expect((0..<365).allSatisfy { flat.rows(ofDay: $0).count == 1000 })
+    }
+
     @Test("holidays: Black Friday and Cyber Monday 2024, Christmas")
     func holidays() {
         let thanksgiving = parseISODate("2024-11-28")!
