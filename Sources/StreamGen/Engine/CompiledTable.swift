@@ -421,10 +421,10 @@ public struct PackCompiler {
             guard !cases.isEmpty else { throw fail("give at least one case") }
             var byCode = [Generator?](repeating: nil, count: categories.count)
             for c in cases {
-                guard let code = categories.firstIndex(of: c.value) else {
-                    throw fail("'\(name)' never takes the value '\(c.value)' (it takes: \(categories.prefix(12).joined(separator: ", "))\(categories.count > 12 ? ", ..." : ""))")
+                guard let code = categories.firstIndex(of: c.key) else {
+                    throw fail("'\(name)' never takes the value '\(c.key)' (it takes: \(categories.prefix(12).joined(separator: ", "))\(categories.count > 12 ? ", ..." : ""))")
                 }
-                byCode[code] = try build(c.generator, key: key.adding(c.value), table: table, column: column, cache: &cache)
+                byCode[code] = try build(c.generator, key: key.adding(c.key), table: table, column: column, cache: &cache)
             }
             let fallback = try otherwise.map { (spec) throws(SpecError) in try build(spec, key: key.adding("otherwise"), table: table, column: column, cache: &cache) }
             if byCode.contains(where: { $0 == nil }) && fallback == nil {

@@ -159,8 +159,8 @@ public indirect enum GeneratorSpec: Sendable, Hashable {
     case byValue(column: String, cases: [ValueCase], otherwise: GeneratorSpec?)
 }
 
-/// One key of a `json` generator.
-public struct JSONField: Sendable, Hashable {
+/// A generator under a name: a key of a `json` generator, or a case of a `byValue` generator.
+public struct KeyedGenerator: Sendable, Hashable {
     public var key: String
     public var generator: GeneratorSpec
     public init(_ key: String, _ generator: GeneratorSpec) {
@@ -169,15 +169,10 @@ public struct JSONField: Sendable, Hashable {
     }
 }
 
-/// One case of a `byValue` generator.
-public struct ValueCase: Sendable, Hashable {
-    public var value: String
-    public var generator: GeneratorSpec
-    public init(_ value: String, _ generator: GeneratorSpec) {
-        self.value = value
-        self.generator = generator
-    }
-}
+/// One key of a `json` generator and the generator of its values.
+public typealias JSONField = KeyedGenerator
+/// One case of a `byValue` generator: a value of the column chosen by, and its generator.
+public typealias ValueCase = KeyedGenerator
 
 /// A set of tables generated together: a pack.
 public struct PackSpec: Sendable, Hashable {
