@@ -165,7 +165,9 @@ struct StatAccumulator {
         var out: [UInt8] = []
         switch type {
         case "boolean": return b.first == 1 ? "true" : "false"
-        case "double": return "\(Double(bitPattern: UInt64(bitPattern: integer(b))))"
+        case "double":
+            let v = Double(bitPattern: UInt64(bitPattern: integer(b)))
+            return "\(v == 0 ? 0 : v)"  // statistics widen a zero bound to -0.0; show it as 0.0
         case "date": appendISODate(daysSinceEpoch: integer(b), to: &out)
         case "timestamp", "timestamp_local": appendISOTimestamp(microsSinceEpoch: integer(b), utc: type == "timestamp", to: &out)
         case _ where type.hasPrefix("decimal("):
