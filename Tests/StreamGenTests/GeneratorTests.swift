@@ -223,6 +223,19 @@ struct GeneratorTests {
         #expect(union == Array(plan.shards.indices))
     }
 
+    @Test("json generator: numbers bare, text quoted and escaped, nested objects as objects")
+    func jsonGenerator() throws {
+        let pack = PackSpec(name: "j", summary: "", tables: [TableSpec(name: "t", rows: .total(10), columns: [
+            ColumnSpec("doc", .json, .json(fields: [
+                JSONField("n", .sequence(start: 5, step: 1)),
+                JSONField("s", .template("say \"hi\"")),
+                JSONField("inner", .json(fields: [JSONField("ok", .bernoulli(p: 1))])),
+            ])),
+        ])], defaultStartDay: 19_723, defaultDays: 1)
+        let table = try compile(pack)[0]
+        #expect(values(table, "doc", rows: 0..<2) == [#"{"n":5,"s":"say \"hi\"","inner":{"ok":true}}"#, #"{"n":6,"s":"say \"hi\"","inner":{"ok":true}}"#])
+    }
+
     @Test("JSON: serialise, parse, round trip")
     func json() throws {
         let value = JSONValue.object([

@@ -418,6 +418,7 @@ final class JSONGenerator: Generator {
             let g = field.generator
             switch g.kind {
             case .integer, .double, .boolean: g.appendText(row, to: &out)
+            case .text where g is JSONGenerator: g.appendText(row, to: &out)  // a nested object, not a string
             default:
                 var text: [UInt8] = []
                 g.appendText(row, to: &text)

@@ -33,7 +33,7 @@ public enum StreamGenEngine {
         guard days <= 100_000 else { throw .invalidOption("--days \(days): at most 100000 days") }
         guard options.scale > 0 && options.scale.isFinite else { throw .invalidOption("--scale \(options.scale): the scale must be above 0") }
         guard (1...(1 << 20)).contains(options.chunkRows) else { throw .invalidOption("--chunk-rows must be between 1 and 1048576") }
-        guard options.shardRows >= 1 else { throw .invalidOption("--shard-rows must be at least 1") }
+        guard (1...(1 << 30)).contains(options.shardRows) else { throw .invalidOption("--shard-rows must be between 1 and 1073741824") }
         let threads = options.threads ?? FileSystem.coreCount()
         guard (1...1024).contains(threads) else { throw .invalidOption("--threads \(threads): between 1 and 1024") }
         if options.codec == .zstd && !(1...22).contains(options.zstdLevel) {
