@@ -58,8 +58,8 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "parquet or csv.")
     var format: String = "parquet"
 
-    @Option(help: "zstd, snappy or none.")
-    var compression: String = "zstd"
+    @Option(help: "zstd, snappy or none (Parquet only; default zstd).")
+    var compression: String?
 
     @Option(help: "The zstd level, 1...22.")
     var zstdLevel: Int32 = Compressor.defaultZstdLevel
@@ -143,10 +143,15 @@ struct Generate: AsyncParsableCommand {
         o.memoryLimit = limit
         guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
         o.format = f
-        guard let codec = CompressionCodec(name: compression.lowercased()) else {
-            throw ValidationError("--compression '\(compression)': zstd, snappy or none")
+        if let compression {
+            guard let codec = CompressionCodec(name: compression.lowercased()) else {
+                throw ValidationError("--compression '\(compression)': zstd, snappy or none")
+            }
+            if f == .csv && codec != .uncompressed {
+                throw ValidationError("--compression \(compression) applies to Parquet; CSV files are written uncompressed")
+            }
+            o.codec = codec
         }
-        o.codec = codec
         o.zstdLevel = zstdLevel
         guard let l = OutputLayout(rawValue: layout.lowercased()) else { throw ValidationError("--layout '\(layout)': hive or flat") }
         o.layout = l

@@ -197,6 +197,7 @@ struct CommandLineTests {
             (["generate", "devapp", "--shard", "3/3", "--out", out], "--shard 3/3"),
             (["generate", "devapp", "--memory-limit", "40MiB", "--threads", "8", "--out", out], "too small"),
             (["generate", "devapp", "--rows", "ten", "--out", out], "--rows 'ten'"),
+            (["generate", "devapp", "--format", "csv", "--compression", "zstd", "--out", out], "CSV files are written uncompressed"),
             (["generate", "--schema", dir.appendingPathComponent("missing.yaml").path, "--out", out], "cannot read the schema file"),
             (["status", dir.path], "no manifest.json"),
         ]
