@@ -49,6 +49,7 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "Columnar",
+                "StreamGen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

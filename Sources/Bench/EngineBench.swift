@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StreamGen
 
 #if canImport(Glibc)
 import Glibc
@@ -55,7 +56,8 @@ struct EngineBench: ParsableCommand {
         print("streamgen generate \(pack) --tables \(table), memory limit \(memoryLimit), median of \(self.repeat)")
         print("rows        threads  seconds  rows/s      vs 1 thread  bytes       peak RSS   CPU/core")
         for count in rowCounts {
-            let n = Double(parseRows(count))
+            guard let rowCount = parseCount(count) else { throw ValidationError("--rows: '\(count)' is not a row count") }
+            let n = Double(rowCount)
             var samples: [Int: [Sample]] = [:]
             for _ in 0..<self.repeat {
                 for t in threadCounts { samples[t, default: []].append(try runOnce(rows: count, threads: t)) }
@@ -73,12 +75,6 @@ struct EngineBench: ParsableCommand {
                       + String(format: "%.0f%%", 100 * median.cpu / median.seconds / Double(t)))
             }
         }
-    }
-
-    func parseRows(_ text: String) -> Int {
-        let t = text.uppercased()
-        let factor = t.hasSuffix("B") ? 1e9 : t.hasSuffix("M") ? 1e6 : t.hasSuffix("K") ? 1e3 : 1
-        return Int((Double(factor == 1 ? t : String(t.dropLast())) ?? 0) * factor)
     }
 
     func runOnce(rows: String, threads: Int) throws -> Sample {

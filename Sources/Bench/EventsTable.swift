@@ -1,4 +1,5 @@
 import Columnar
+import StreamGen
 
 /// The events-like table of the writer benchmark: 3 high-cardinality 36-character ids, 4
 /// low-cardinality strings, a JSON string of 40–80 bytes, a timestamp, a DECIMAL(10,2) and a
@@ -49,7 +50,7 @@ struct EventsTable {
     /// Fills `count` chunks of `capacity` rows; chunk `k` holds rows `k × capacity …`.
     func makeChunks(rows: Int, capacity: Int, seed: UInt64) -> [Chunk] {
         var chunks: [Chunk] = []
-        var rng = SplitMix64(seed: seed)
+        var rng = SplitMix64(state: seed)
         var start = 0
         var scratch: [UInt8] = []
         scratch.reserveCapacity(128)
@@ -99,19 +100,6 @@ struct EventsTable {
     /// The bytes of the values themselves (no lengths, no levels): what "uncompressed column data" means.
     static func rawBytes(_ chunks: [Chunk]) -> Int {
         chunks.reduce(0) { total, chunk in chunk.columns.reduce(total) { $0 + $1.valueByteCount } }
-    }
-}
-
-/// SplitMix64, for the benchmark's data.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -239,21 +239,14 @@ enum JSONLine {
             ("event", .string("progress")), ("rows", .int(Int64(rows))), ("total_rows", .int(Int64(total))),
             ("percent", .double((percent * 10).rounded() / 10)), ("rows_per_second", .int(Int64(rate))),
             ("eta_seconds", .double((eta * 10).rounded() / 10)), ("files", .int(Int64(files))),
-        ]).compact() + "\n"
+        ]).serialized(compact: true) + "\n"
     }
 
     static func done(rows: Int64, files: Int, bytes: Int64, seconds: Double, directory: String) -> String {
         JSONValue.object([
             ("event", .string("done")), ("rows", .int(rows)), ("files", .int(Int64(files))), ("bytes", .int(bytes)),
             ("seconds", .double((seconds * 1000).rounded() / 1000)), ("directory", .string(directory)),
-        ]).compact() + "\n"
-    }
-}
-
-extension JSONValue {
-    /// One line, no spaces.
-    func compact() -> String {
-        serialized().split(separator: "\n").map { $0.drop { $0 == " " } }.joined().replacingOccurrences(of: "\": ", with: "\":")
+        ]).serialized(compact: true) + "\n"
     }
 }
 

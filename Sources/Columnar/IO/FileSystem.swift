@@ -134,21 +134,6 @@ package enum FileSystem {
     /// The number of CPU cores online.
     package static func coreCount() -> Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
-    /// This process's peak resident set size in bytes (`getrusage`).
-    package static func peakRSS() -> Int64 {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF_VALUE, &usage)
-        return Int64(usage.ru_maxrss) * 1024
-    }
-
-    /// `(user, system)` CPU seconds used by this process.
-    package static func cpuSeconds() -> (user: Double, system: Double) {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF_VALUE, &usage)
-        return (Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
-                Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6)
-    }
-
     /// Monotonic seconds.
     package static func monotonicSeconds() -> Double {
         var ts = timespec()
@@ -157,8 +142,3 @@ package enum FileSystem {
     }
 }
 
-#if canImport(Glibc)
-private let RUSAGE_SELF_VALUE = __rusage_who_t(RUSAGE_SELF.rawValue)
-#else
-private let RUSAGE_SELF_VALUE = RUSAGE_SELF
-#endif

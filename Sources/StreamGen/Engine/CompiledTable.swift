@@ -86,9 +86,9 @@ public final class CompiledTable: @unchecked Sendable {
 
     public var name: String { spec.name }
 
-    /// The Hive type of each partition column as the manifest records it.
-    var partitionTypes: [(name: String, type: String)] {
-        partitions.map { p in (p.name, spec.column(named: p.name)?.type.description ?? "string") }
+    /// The partition columns as the manifest records them.
+    var partitionTypes: [ColumnRecord] {
+        partitions.map { p in ColumnRecord(name: p.name, type: spec.column(named: p.name)?.type.description ?? "string") }
     }
 }
 
@@ -245,10 +245,7 @@ public struct PackCompiler {
             case .int64, .double: total += 8
             case .fixedLenByteArray: total += column.type.fixedLength ?? 16
             case .byteArray:
-                var sample: [UInt8] = []
-                let n = 32
-                for row in 0..<n { c.generator.appendText(row * 7919, to: &sample) }
-                total += sample.count / n + 8
+                total += c.generator.averageTextLength() + 8
             }
         }
         return total + 1

@@ -65,6 +65,14 @@ class Generator: @unchecked Sendable {
         }
     }
 
+    /// The average length of the value as text, from a sample of rows: for memory budgets.
+    func averageTextLength() -> Int {
+        var sample: [UInt8] = []
+        let n = 32
+        for row in 0..<n { appendText(row * 7919, to: &sample) }
+        return sample.count / n
+    }
+
     static let trueBytes = Array("true".utf8)
     static let falseBytes = Array("false".utf8)
 }
@@ -420,9 +428,17 @@ final class JSONGenerator: Generator {
             case .integer, .double, .boolean: g.appendText(row, to: &out)
             case .text where g is JSONGenerator: g.appendText(row, to: &out)  // a nested object, not a string
             default:
-                var text: [UInt8] = []
-                g.appendText(row, to: &text)
-                appendJSONString(text, to: &out)
+                // Written in place between quotes; only text that needs escaping is copied out.
+                out.append(UInt8(ascii: "\""))
+                let start = out.count
+                g.appendText(row, to: &out)
+                if out[start...].contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                    let text = Array(out[start...])
+                    out.removeSubrange((start - 1)...)
+                    appendJSONString(text, to: &out)
+                } else {
+                    out.append(UInt8(ascii: "\""))
+                }
             }
         }
         out.append(UInt8(ascii: "}"))
@@ -471,19 +487,16 @@ final class EventTimeGenerator: Generator {
 /// The date of the row's event time; categorical by day, for date partitions.
 final class EventDateGenerator: Generator {
     let timeline: Timeline
+    /// The run's days as `YYYY-MM-DD`: the values of a date partition.
+    let days: [String]
     init(key: StreamKey, timeline: Timeline) {
         self.timeline = timeline
+        self.days = (0..<timeline.days).map { formatISODate(timeline.startDay + Int64($0)) }
         super.init(kind: .date, key: key)
     }
     override func int64(_ row: Int) -> Int64 { timeline.startDay + Int64(timeline.day(ofRow: row)) }
     override var isOrderedByRow: Bool { true }
-    override var categories: [String]? {
-        (0..<timeline.days).map { d in
-            var text: [UInt8] = []
-            appendISODate(daysSinceEpoch: timeline.startDay + Int64(d), to: &text)
-            return String(decoding: text, as: UTF8.self)
-        }
-    }
+    override var categories: [String]? { days }
     override func code(_ row: Int) -> Int { timeline.day(ofRow: row) }
 }
 

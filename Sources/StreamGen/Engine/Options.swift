@@ -107,7 +107,7 @@ public enum GenerateError: Error, Sendable, CustomStringConvertible {
 
 /// Parses a row count: `1000`, `10k`, `10M`, `1.5B`, `1e6`, `1_000_000`.
 public func parseCount(_ text: String) -> Int? {
-    var t = text.replacingOccurrences(of: "_", with: "").replacingOccurrences(of: ",", with: "")
+    var t = text.filter { $0 != "_" && $0 != "," }
     var factor = 1.0
     if let last = t.last {
         switch last {
@@ -126,7 +126,7 @@ public func parseCount(_ text: String) -> Int? {
 
 /// Parses a size: `512MiB`, `512M`, `2GiB`, `2G`, `1048576`, `64KiB`. Units are binary.
 public func parseSize(_ text: String) -> Int? {
-    let lower = text.lowercased().replacingOccurrences(of: " ", with: "")
+    let lower = text.lowercased().filter { $0 != " " }
     let units: [(String, Double)] = [
         ("kib", 0x1p10), ("mib", 0x1p20), ("gib", 0x1p30), ("tib", 0x1p40),
         ("kb", 0x1p10), ("mb", 0x1p20), ("gb", 0x1p30), ("tb", 0x1p40),
@@ -141,10 +141,4 @@ public func parseSize(_ text: String) -> Int? {
     }
     guard !number.isEmpty, let v = Double(number), v.isFinite, v > 0, v * factor < 1e18 else { return nil }
     return Int(v * factor)
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
 }

@@ -14,10 +14,7 @@ struct RowSorter {
         var total = 0
         for key in keys {
             switch key.kind {
-            case .text:
-                var sample: [UInt8] = []
-                for row in 0..<32 { key.appendText(row * 7919, to: &sample) }
-                total += sample.count / 32 + 1
+            case .text: total += key.averageTextLength() + 1
             case .uuid: total += 16
             default: total += 8
             }

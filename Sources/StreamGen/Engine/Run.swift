@@ -66,10 +66,7 @@ public enum StreamGenEngine {
         for i in selected where tables[i].rowCount > Int(Int32.max) * 64 {
             throw .invalidOption("table '\(tables[i].name)' would have \(tables[i].rowCount) rows; the limit is 2^37")
         }
-        let selectedTables = selected.map { tables[$0] }
-        let fullPlan = ShardPlan(tables: selectedTables, targetRows: options.shardRows, flat: options.layout == .flat)
-        // Map shard table positions back to the full table list.
-        let plan = ShardPlan(remapping: fullPlan, to: selected)
+        let plan = ShardPlan(tables: tables, selected: selected, targetRows: options.shardRows, flat: options.layout == .flat)
         let shardIndices = options.shard.map { plan.selection(index: $0.index, count: $0.count) } ?? Array(plan.shards.indices)
 
         // The memory budget: a chunk, a row group and a shard's partition index per worker.
@@ -170,7 +167,7 @@ public enum StreamGenEngine {
             let planned = prepared.shardIndices.filter { prepared.plan.shards[$0].table == t }.reduce(0) { $0 + prepared.plan.shards[$1].rows.count }
             records.append(TableRecord(
                 name: table.name, plannedRows: Int64(planned),
-                schema: table.columns.map { ($0.spec.name, $0.spec.type.description, $0.spec.nullRate > 0) },
+                schema: table.columns.map { ColumnRecord(name: $0.spec.name, type: $0.spec.type.description, nullable: $0.spec.nullRate > 0) },
                 partitionBy: table.partitionTypes, sortBy: table.spec.sortBy,
                 files: files.filter { $0.path.hasPrefix(table.name + "/") || $0.path.hasPrefix(table.name + ".") }.sorted { $0.path < $1.path }))
         }
@@ -200,13 +197,6 @@ public enum StreamGenEngine {
             ("shard_rows", .int(Int64(o.shardRows))),
         ]
         return pairs
-    }
-}
-
-extension ShardPlan {
-    /// `plan` with its table positions mapped through `selected`.
-    init(remapping plan: ShardPlan, to selected: [Int]) {
-        self.shards = plan.shards.map { Shard(table: selected[$0.table], rows: $0.rows, day: $0.day, part: $0.part) }
     }
 }
 

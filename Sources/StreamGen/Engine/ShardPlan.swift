@@ -19,12 +19,14 @@ public struct ShardPlan: Sendable, Hashable {
     /// The default target: 1 Mi rows per shard.
     public static let defaultTargetRows = 1 << 20
 
-    /// Splits each table into shards of at most `targetRows` rows, of near-equal size. A table
-    /// partitioned by event date gets at least one shard per day, so a day's files come from
-    /// its own shards. With `flat`, each table is one shard (one file).
-    init(tables: [CompiledTable], targetRows: Int, flat: Bool) {
+    /// Splits each table of `selected` (positions in `tables`) into shards of at most
+    /// `targetRows` rows, of near-equal size. A table partitioned by event date gets at least
+    /// one shard per day, so a day's files come from its own shards. With `flat`, each table is
+    /// one shard (one file).
+    init(tables: [CompiledTable], selected: [Int]? = nil, targetRows: Int, flat: Bool) {
         var shards: [Shard] = []
-        for (t, table) in tables.enumerated() {
+        for t in selected ?? Array(tables.indices) {
+            let table = tables[t]
             let n = table.rowCount
             if flat {
                 shards.append(Shard(table: t, rows: 0..<n, day: nil, part: 0))

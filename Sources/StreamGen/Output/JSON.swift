@@ -41,15 +41,34 @@ public enum JSONValue: Sendable, Hashable {
     public var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
     public var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
 
-    /// Pretty-printed with two-space indents and a final newline.
-    public func serialized() -> String {
+    /// Pretty-printed with two-space indents and a final newline; with `compact`, one line with
+    /// no spaces and no newline (JSON Lines).
+    public func serialized(compact: Bool = false) -> String {
         var out: [UInt8] = []
-        write(to: &out, indent: 0)
-        out.append(0x0A)
+        write(to: &out, indent: compact ? nil : 0)
+        if !compact { out.append(0x0A) }
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout [UInt8], indent: Int) {
+    /// Starts a member of an array or object: a comma after the first, then a line break and
+    /// indentation unless compact.
+    private static func separate(_ i: Int, _ indent: Int?, _ out: inout [UInt8]) {
+        if i > 0 { out.append(UInt8(ascii: ",")) }
+        if let indent {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(0x20, count: indent + 2))
+        }
+    }
+
+    private static func close(_ bracket: Character, _ indent: Int?, _ out: inout [UInt8]) {
+        if let indent {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(0x20, count: indent))
+        }
+        out.append(UInt8(ascii: bracket.unicodeScalars.first!))
+    }
+
+    private func write(to out: inout [UInt8], indent: Int?) {
         switch self {
         case .null: out.append(contentsOf: Array("null".utf8))
         case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
@@ -61,26 +80,21 @@ public enum JSONValue: Sendable, Hashable {
             if items.isEmpty { out.append(contentsOf: Array("[]".utf8)); return }
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                out.append(contentsOf: Array((i == 0 ? "\n" : ",\n").utf8))
-                out.append(contentsOf: repeatElement(0x20, count: indent + 2))
-                item.write(to: &out, indent: indent + 2)
+                JSONValue.separate(i, indent, &out)
+                item.write(to: &out, indent: indent.map { $0 + 2 })
             }
-            out.append(0x0A)
-            out.append(contentsOf: repeatElement(0x20, count: indent))
-            out.append(UInt8(ascii: "]"))
+            JSONValue.close("]", indent, &out)
         case .object(let pairs):
             if pairs.isEmpty { out.append(contentsOf: Array("{}".utf8)); return }
             out.append(UInt8(ascii: "{"))
             for (i, (key, value)) in pairs.enumerated() {
-                out.append(contentsOf: Array((i == 0 ? "\n" : ",\n").utf8))
-                out.append(contentsOf: repeatElement(0x20, count: indent + 2))
+                JSONValue.separate(i, indent, &out)
                 appendJSONString(Array(key.utf8), to: &out)
-                out.append(contentsOf: [UInt8(ascii: ":"), 0x20])
-                value.write(to: &out, indent: indent + 2)
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(0x20) }
+                value.write(to: &out, indent: indent.map { $0 + 2 })
             }
-            out.append(0x0A)
-            out.append(contentsOf: repeatElement(0x20, count: indent))
-            out.append(UInt8(ascii: "}"))
+            JSONValue.close("}", indent, &out)
         }
     }
 

@@ -13,30 +13,34 @@ public struct FileRecord: Sendable, Hashable {
     public var shard: Int
 }
 
+/// A column as the manifest records it: its name, its type (`ColumnType.description`) and
+/// whether it can be null.
+public struct ColumnRecord: Sendable, Hashable {
+    public var name: String
+    public var type: String
+    public var nullable: Bool
+
+    public init(name: String, type: String, nullable: Bool = false) {
+        self.name = name
+        self.type = type
+        self.nullable = nullable
+    }
+}
+
 /// What `manifest.json` records of one table.
 public struct TableRecord: Sendable, Hashable {
     public var name: String
     /// The rows this run (or this shard of it) was to write.
     public var plannedRows: Int64
-    public var schema: [(name: String, type: String, nullable: Bool)]
-    public var partitionBy: [(name: String, type: String)]
+    public var schema: [ColumnRecord]
+    /// Partition columns, outermost first (`nullable` is always false).
+    public var partitionBy: [ColumnRecord]
     public var sortBy: [String]
     public var files: [FileRecord]
 
     public var rows: Int64 { files.reduce(0) { $0 + $1.rows } }
     public var bytes: Int64 { files.reduce(0) { $0 + $1.bytes } }
     public var partitionCount: Int { Set(files.map { $0.path.split(separator: "/").dropLast().joined(separator: "/") }).count }
-
-    public static func == (a: TableRecord, b: TableRecord) -> Bool {
-        a.name == b.name && a.plannedRows == b.plannedRows && a.files == b.files && a.sortBy == b.sortBy
-            && a.schema.map { "\($0.name):\($0.type):\($0.nullable)" } == b.schema.map { "\($0.name):\($0.type):\($0.nullable)" }
-            && a.partitionBy.map { "\($0.name):\($0.type)" } == b.partitionBy.map { "\($0.name):\($0.type)" }
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
-        hasher.combine(files)
-    }
 }
 
 /// `manifest.json`: what a run was asked to do and what it wrote. Written last, after every
@@ -158,7 +162,9 @@ public struct Manifest: Sendable, Hashable {
         shardsInPlan = Int(try need(json["shards_in_plan"]?.int, "shards_in_plan"))
         var tables: [TableRecord] = []
         for t in try need(json["tables"]?.array, "tables") {
-            let partitionBy = try need(t["partition_by"]?.array, "partition_by").map { ($0["name"]?.string ?? "", $0["type"]?.string ?? "") }
+            let partitionBy = try need(t["partition_by"]?.array, "partition_by").map {
+                ColumnRecord(name: $0["name"]?.string ?? "", type: $0["type"]?.string ?? "")
+            }
             var files: [FileRecord] = []
             for f in try need(t["files"]?.array, "files") {
                 var partition: [String: String] = [:]
@@ -170,7 +176,9 @@ public struct Manifest: Sendable, Hashable {
             }
             tables.append(TableRecord(
                 name: try need(t["name"]?.string, "tables.name"), plannedRows: try need(t["planned_rows"]?.int, "planned_rows"),
-                schema: try need(t["schema"]?.array, "schema").map { ($0["name"]?.string ?? "", $0["type"]?.string ?? "", $0["nullable"]?.bool ?? false) },
+                schema: try need(t["schema"]?.array, "schema").map {
+                    ColumnRecord(name: $0["name"]?.string ?? "", type: $0["type"]?.string ?? "", nullable: $0["nullable"]?.bool ?? false)
+                },
                 partitionBy: partitionBy, sortBy: try need(t["sort_by"]?.array, "sort_by").compactMap(\.string), files: files))
         }
         self.tables = tables

@@ -7,12 +7,14 @@ final class TextGenerator: Generator {
     /// The list and weights of a categorical kind.
     let list: WordList?
     let table: AliasTable?
+    let values: [String]?
 
     init(key: StreamKey, kind: TextKind) {
         self.textKind = kind
         let (list, weights) = TextGenerator.categoricalList(kind)
         self.list = list
         self.table = list.map { AliasTable(weights: weights ?? Array(repeating: 1, count: $0.count)) }
+        self.values = list?.words
         super.init(kind: .text, key: key)
     }
 
@@ -38,7 +40,7 @@ final class TextGenerator: Generator {
         }
     }
 
-    override var categories: [String]? { list?.words }
+    override var categories: [String]? { values }
 
     override func code(_ row: Int) -> Int {
         var rng = key.cell(row)
@@ -173,28 +175,45 @@ final class EmailGenerator: Generator {
 
     override func appendText(_ row: Int, to out: inout [UInt8]) {
         var rng = key.cell(row)
-        var first: [UInt8] = []
-        var last: [UInt8] = []
-        if let firstName { firstName.appendText(row, to: &first) } else { Words.firstNames.append(rng.nextIndex(Words.firstNames.count), to: &first) }
-        if let lastName { lastName.appendText(row, to: &last) } else { Words.lastNames.append(rng.nextIndex(Words.lastNames.count), to: &last) }
+        // The draws keep their order: first name, last name, style, domain.
+        let firstStart = out.count
+        if let firstName { firstName.appendText(row, to: &out) } else { Words.firstNames.append(rng.nextIndex(Words.firstNames.count), to: &out) }
+        let lastStart = out.count
+        if let lastName { lastName.appendText(row, to: &out) } else { Words.lastNames.append(rng.nextIndex(Words.lastNames.count), to: &out) }
+        let end = out.count
         let style = rng.nextIndex(4)
-        appendLower(first, to: &out, whole: style != 2)
+        // Rewrite the two names in place: lowercase letters only, the first name cut to its
+        // initial in style 2, a separator between them in styles 0 and 1, the last name dropped in 3.
+        var write = keepLetters(of: &out, from: firstStart, to: lastStart, at: firstStart, limit: style == 2 ? 1 : nil)
         switch style {
-        case 0: out.append(UInt8(ascii: ".")); appendLower(last, to: &out, whole: true)
-        case 1: out.append(UInt8(ascii: "_")); appendLower(last, to: &out, whole: true)
-        case 2: appendLower(last, to: &out, whole: true)
-        default: break
+        case 0, 1:
+            // The separator goes where the last name starts; shift that name right by one first.
+            out.insert(style == 0 ? UInt8(ascii: ".") : UInt8(ascii: "_"), at: write)
+            write = keepLetters(of: &out, from: lastStart + 1, to: end + 1, at: write + 1, limit: nil)
+        case 2:
+            write = keepLetters(of: &out, from: lastStart, to: end, at: write, limit: nil)
+        default:
+            break
         }
+        out.removeSubrange(write...)
         appendDecimalDigits(Int64(row) + 1, to: &out)
         out.append(UInt8(ascii: "@"))
         Words.emailDomains.append(domains.sample(&rng), to: &out)
     }
 
-    /// Appends the letters of `word` in lowercase (only the first when `whole` is false).
-    private func appendLower(_ word: [UInt8], to out: inout [UInt8], whole: Bool) {
-        for b in word {
-            if b >= 0x41 && b <= 0x5A { out.append(b | 0x20) } else if b >= 0x61 && b <= 0x7A { out.append(b) } else { continue }
-            if !whole { return }
+    /// Copies the ASCII letters of `out[from..<to]`, lowercased, to `out[at...]` (`at` ≤ `from`),
+    /// at most `limit` of them; returns the position after the last one written.
+    private func keepLetters(of out: inout [UInt8], from: Int, to: Int, at: Int, limit: Int?) -> Int {
+        var write = at
+        var kept = 0
+        for read in from..<to {
+            let b = out[read]
+            guard (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) else { continue }
+            out[write] = b | 0x20
+            write += 1
+            kept += 1
+            if let limit, kept == limit { break }
         }
+        return write
     }
 }
