@@ -85,6 +85,9 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Progress display: auto (a line on a terminal), json (a JSON object per line on stderr) or none.")
     var progress: String = "auto"
 
+    @Option(help: "ecommerce only: write fixture directories OUT/<scenario>/ for 'all' or a comma-separated list of baseline, null_spike, volume_drop, schema_drift, duplicates, late_arriving, orphaned_records.")
+    var scenario: String?
+
     func options() throws -> GenerateOptions {
         let environment = ProcessEnvironment()
         let spec: PackSpec
@@ -93,7 +96,7 @@ struct Generate: AsyncParsableCommand {
         case (.some, .some): throw ValidationError("give either a pack or --schema, not both")
         case (let name?, nil):
             guard let p = Packs.named(name) else {
-                throw ValidationError("unknown pack '\(name)' (known: \(Packs.all.map(\.name).joined(separator: ", ")))")
+                throw ValidationError("unknown pack '\(name)' (known: \((Packs.all.map(\.name) + [EcommercePack.name]).joined(separator: ", ")))")
             }
             spec = p
         case (nil, let file?):
@@ -170,6 +173,11 @@ struct Generate: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if pack == EcommercePack.name && schema == nil {
+            try await runEcommerce()
+            return
+        }
+        if scenario != nil { throw ValidationError("--scenario applies to the ecommerce pack only") }
         let options = try options()
         let prepared: StreamGenEngine.Prepared
         do { prepared = try StreamGenEngine.prepare(options) } catch { throw CommandFailure("\(error)") }
@@ -296,5 +304,89 @@ func formatSeconds(_ s: Double) -> String {
 extension String {
     func trimmingSpaces() -> String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
+
+extension Generate {
+    /// `generate ecommerce`: the session-model pack and its fixtures.
+    func ecommerceOptions() throws -> EcommerceOptions {
+        let environment = ProcessEnvironment()
+        for (given, name) in [(rows != nil, "--rows"), (tables != nil, "--tables"), (shard != nil, "--shard"), (format != "parquet", "--format")] where given {
+            throw ValidationError("\(name) does not apply to the ecommerce pack: its tables come from one session simulation (use --scale, --days and --scenario)")
+        }
+        var o = EcommerceOptions(outDirectory: out ?? environment["STREAMGEN_OUT"] ?? "data")
+        if let s = seed {
+            o.seed = s
+        } else if let s = environment["STREAMGEN_SEED"] {
+            guard let v = UInt64(s) else { throw ValidationError("STREAMGEN_SEED '\(s)' is not a non-negative integer") }
+            o.seed = v
+        }
+        if let t = threads {
+            o.threads = t
+        } else if let t = environment["STREAMGEN_THREADS"] {
+            guard let v = Int(t) else { throw ValidationError("STREAMGEN_THREADS '\(t)' is not an integer") }
+            o.threads = v
+        }
+        if let start {
+            guard let d = parseISODate(start) else { throw ValidationError("--start '\(start)' is not a date (YYYY-MM-DD)") }
+            o.startDay = d
+        }
+        if let days { o.days = days }
+        if let end {
+            guard days == nil else { throw ValidationError("give either --end or --days, not both") }
+            guard let last = parseISODate(end), last >= o.startDay else { throw ValidationError("--end '\(end)' is not a date on or after the start") }
+            o.days = Int(last - o.startDay + 1)
+        }
+        if let scale { o.scale = scale }
+        if let scenario {
+            if scenario.lowercased() == "all" {
+                o.scenarios = EcommerceScenario.allCases
+            } else {
+                var list: [EcommerceScenario] = []
+                for name in scenario.split(separator: ",") {
+                    let n = String(name).trimmingSpaces()
+                    guard let s = EcommerceScenario(rawValue: n) else {
+                        throw ValidationError("--scenario '\(n)': all, or one of \(EcommerceScenario.allCases.map(\.name).joined(separator: ", "))")
+                    }
+                    if !list.contains(s) { list.append(s) }
+                }
+                o.scenarios = list
+            }
+        }
+        guard let limit = parseSize(memoryLimit) else { throw ValidationError("--memory-limit '\(memoryLimit)' is not a size (as 512MiB, 2GiB)") }
+        o.memoryLimit = limit
+        if let compression {
+            guard let codec = CompressionCodec(name: compression.lowercased()) else {
+                throw ValidationError("--compression '\(compression)': zstd, snappy or none")
+            }
+            o.codec = codec
+        }
+        o.zstdLevel = zstdLevel
+        guard let l = OutputLayout(rawValue: layout.lowercased()) else { throw ValidationError("--layout '\(layout)': hive or flat") }
+        o.layout = l
+        if overwrite && environment["STREAMGEN_ENV"]?.lowercased() == "production" {
+            throw ValidationError("--overwrite is refused when STREAMGEN_ENV=production")
+        }
+        o.overwrite = overwrite
+        o.commandLine = CommandLine.arguments
+        o.createdAt = try sourceDateEpoch()
+        guard ["auto", "json", "none"].contains(progress) else { throw ValidationError("--progress '\(progress)': auto, json or none") }
+        return o
+    }
+
+    func runEcommerce() async throws {
+        let options = try ecommerceOptions()
+        let started = FileSystem.monotonicSeconds()
+        let summaries: [FixtureSummary]
+        do { summaries = try await EcommerceRun.generate(options) } catch { throw CommandFailure("\(error)") }
+        let seconds = FileSystem.monotonicSeconds() - started
+        guard !quiet else { return }
+        for f in summaries {
+            let rows = EcommerceTables.names.map { "\($0) \(grouped(f.rows[$0] ?? 0))" }.joined(separator: ", ")
+            var line = "\(f.scenario.name): \(rows); \(f.files) files, \(humanBytes(f.bytes)) in \(f.directory)"
+            if let s = f.severity { line += " (severity \((s * 1000).rounded() / 1000))" }
+            print(line)
+        }
+        print("wrote \(summaries.count) dataset(s) in \(formatSeconds(seconds)); check with `streamgen validate DIR`")
     }
 }

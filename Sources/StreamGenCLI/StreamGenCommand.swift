@@ -20,7 +20,7 @@ struct StreamGenCommand: AsyncParsableCommand {
               streamgen status data/
             """,
         version: "streamgen \(StreamGenEngine.version)",
-        subcommands: [Generate.self, List.self, Status.self, ManifestCommand.self, Inspect.self]
+        subcommands: [Generate.self, List.self, Status.self, Validate.self, ManifestCommand.self, Inspect.self]
     )
 }
 
@@ -132,4 +132,30 @@ struct ManifestCommand: ParsableCommand {
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }
+}
+
+/// `streamgen validate DIR...`.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check ecommerce fixtures: spec section 7's integrity and distribution checks, and each anomaly against its ground truth.",
+        discussion: """
+            Reads the files back (with StreamGen's own Parquet reader) and prints PASS or FAIL per check with the measured figure.
+            Exits 1 when a baseline is not clean, or a scenario's anomaly is missing, too weak or too strong, or shows up where it should not.
+              streamgen generate ecommerce --scenario all --out fixtures
+              streamgen validate fixtures/*
+            """)
+
+    @Argument(help: "Fixture directories (each holding a manifest.json).")
+    var directories: [String]
+
+    func run() throws {
+        var failed = false
+        for directory in directories {
+            let result: FixtureValidation
+            do { result = try FixtureValidation.run(directory) } catch { throw CommandFailure("\(error)") }
+            print(result.render())
+            if !result.passed { failed = true }
+        }
+        if failed { throw ExitCode(1) }
+    }
 }

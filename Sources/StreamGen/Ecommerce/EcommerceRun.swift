@@ -1,0 +1,457 @@
+import Columnar
+import Synchronization
+
+/// What `streamgen generate ecommerce` is asked to do.
+public struct EcommerceOptions: Sendable {
+    public var seed: UInt64 = 42
+    public var startDay: Int64 = EcommerceModel.defaultStartDay
+    public var days = EcommerceModel.defaultDays
+    public var scale = 1.0
+    /// nil: one baseline dataset written straight into `outDirectory`. Otherwise one fixture
+    /// directory per scenario, `outDirectory/<scenario>/` (spec §5.1).
+    public var scenarios: [EcommerceScenario]?
+    public var outDirectory: String
+    public var layout: OutputLayout = .hive
+    /// Spec §5.3 asks for snappy.
+    public var codec: CompressionCodec = .snappy
+    public var zstdLevel: Int32 = Compressor.defaultZstdLevel
+    public var threads: Int?
+    public var memoryLimit = 512 << 20
+    public var overwrite = false
+    public var createdAt: Int64?
+    public var commandLine: [String] = []
+
+    public init(outDirectory: String) { self.outDirectory = outDirectory }
+
+    /// Spec §5.3: 100 000 rows per row group.
+    static let rowGroupRows = 100_000
+}
+
+/// One fixture written: where, and its row counts.
+public struct FixtureSummary: Sendable {
+    public let scenario: EcommerceScenario
+    public let directory: String
+    public let rows: [String: Int64]
+    public let bytes: Int64
+    public let files: Int
+    public let severity: Double?
+}
+
+/// Generates ecommerce datasets and fixtures.
+public enum EcommerceRun {
+    /// The directory a scenario's fixture goes to.
+    public static func directory(for scenario: EcommerceScenario, options: EcommerceOptions) -> String {
+        options.scenarios == nil ? options.outDirectory : options.outDirectory + "/" + scenario.name
+    }
+
+    /// Checks the options before anything is written.
+    public static func check(_ options: EcommerceOptions) throws(GenerateError) {
+        guard (1...36_500).contains(options.days) else { throw .invalidOption("--days \(options.days): between 1 and 36500") }
+        guard options.scale > 0, options.scale.isFinite, options.scale <= 100_000 else {
+            throw .invalidOption("--scale \(options.scale): above 0 and at most 100000")
+        }
+        guard (-719_162...2_932_896).contains(options.startDay), options.startDay + Int64(options.days) <= 2_932_897 else {
+            throw .invalidOption("the period must fall between the years 0001 and 9999")
+        }
+        if let t = options.threads, !(1...1024).contains(t) { throw .invalidOption("--threads \(t): between 1 and 1024") }
+        if options.codec == .zstd && !(1...22).contains(options.zstdLevel) {
+            throw .invalidOption("--zstd-level \(options.zstdLevel): between 1 and 22")
+        }
+        for s in options.scenarios ?? [] where options.days < s.lastDay {
+            throw .invalidOption("scenario \(s.name) puts its anomaly on day \(s.lastDay); --days \(options.days) ends before it (use at least --days \(s.lastDay))")
+        }
+        let threads = options.threads ?? FileSystem.coreCount()
+        let needed = GenerateOptions.baseMemory + threads * perWorkerMemory
+        if options.memoryLimit < GenerateOptions.baseMemory + perWorkerMemory {
+            throw .invalidOption("--memory-limit \(options.memoryLimit >> 20) MiB is too small: the ecommerce pack needs \(needed >> 20) MiB with \(threads) thread(s) (\(GenerateOptions.baseMemory >> 20) MiB plus \(perWorkerMemory >> 20) MiB per thread)")
+        }
+    }
+
+    /// A worker's shard of sessions in memory (about 100 000 events) plus its writers' buffers.
+    static let perWorkerMemory = 72 << 20
+
+    /// Generates every fixture the options ask for, one after another.
+    public static func generate(_ options: EcommerceOptions, progress: RunProgress = RunProgress()) async throws(GenerateError) -> [FixtureSummary] {
+        try check(options)
+        var summaries: [FixtureSummary] = []
+        for scenario in options.scenarios ?? [.baseline] {
+            summaries.append(try await generate(scenario, options: options, progress: progress))
+        }
+        return summaries
+    }
+
+    static func generate(_ scenario: EcommerceScenario, options: EcommerceOptions, progress: RunProgress) async throws(GenerateError) -> FixtureSummary {
+        let directory = directory(for: scenario, options: options)
+        try prepareDirectory(directory, overwrite: options.overwrite)
+        let model = EcommerceModel(seed: options.seed, startDay: options.startDay, days: options.days, scale: options.scale, scenario: scenario)
+        let threads = options.threads ?? FileSystem.coreCount()
+        let concurrency = max(1, min(threads, (options.memoryLimit - GenerateOptions.baseMemory) / perWorkerMemory, model.plan.shards.count))
+        let writer = FixtureWriter(model: model, options: options, directory: directory)
+        progress.rowsTotal.add(Int(model.plan.shards.reduce(0.0) { $0 + Double($1.sessions.count) * SessionPlan.eventsPerSession }), ordering: .relaxed)
+        do {
+            try writer.writeCategories()
+            try writer.writeProducts()
+            try await writer.writeSessions(concurrency: concurrency, progress: progress)
+            try writer.writeUsers()
+            let manifest = try writer.finish()
+            try FileSystem.writeAtomically(directory + "/" + Manifest.fileName, Array(manifest.serialized().utf8) + [10])
+            try FileSystem.writeAtomically(directory + "/" + Manifest.successFileName, [])
+        } catch {
+            // Writers dropped unclosed have removed their temporary files.
+            throw .runFailed("writing the \(scenario.name) fixture into \(directory) failed: \(error); no manifest.json or _SUCCESS was written")
+        }
+        let files = writer.records.withLock { $0 }
+        return FixtureSummary(scenario: scenario, directory: directory, rows: writer.rowCounts(), bytes: files.reduce(0) { $0 + $1.bytes },
+                              files: files.count, severity: writer.severity)
+    }
+
+    /// Names a fixture directory may hold; `--overwrite` removes exactly these.
+    static let ownedNames: Set<String> = Set(EcommerceTables.names + EcommerceTables.names.map { $0 + ".parquet" } + [
+        Manifest.fileName, Manifest.successFileName, "ground_truth.parquet", "load_duckdb.sql", "schema.sql",
+    ])
+
+    /// A missing or empty directory is used; an earlier ecommerce fixture is replaced with
+    /// `--overwrite`; anything else is refused.
+    static func prepareDirectory(_ directory: String, overwrite: Bool) throws(GenerateError) {
+        switch FileSystem.kind(directory) {
+        case nil:
+            do { try FileSystem.makeDirectories(directory) } catch { throw .output("cannot create '\(directory)': \(error)") }
+            return
+        case .directory: break
+        default: throw .output("'\(directory)' exists and is not a directory")
+        }
+        let entries: [String]
+        do { entries = try FileSystem.list(directory) } catch { throw .output("cannot read '\(directory)': \(error)") }
+        if entries.isEmpty { return }
+        guard overwrite else {
+            throw .output("the output directory '\(directory)' is not empty (\(entries.prefix(3).joined(separator: ", "))); pass --overwrite to replace an earlier fixture there, or choose another directory")
+        }
+        var isFixture = false
+        if let bytes = try? FileSystem.read(directory + "/" + Manifest.fileName),
+           let json = try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)),
+           case .string("ecommerce")? = json["generator"]?["pack"] {
+            isFixture = true
+        }
+        let foreign = entries.filter { !ownedNames.contains($0) && !($0.hasPrefix(".") && $0.hasSuffix(".tmp")) }
+        guard isFixture, foreign.isEmpty else {
+            throw .output("refusing to overwrite '\(directory)': it does not hold a StreamGen ecommerce fixture alone (\((foreign.isEmpty ? entries : foreign).prefix(3).joined(separator: ", "))); remove it or choose another directory")
+        }
+        do {
+            for name in entries { try removeTree(directory + "/" + name) }
+        } catch {
+            throw .output("cannot clear '\(directory)': \(error)")
+        }
+    }
+
+    private static func removeTree(_ path: String) throws(ColumnarError) {
+        if FileSystem.kind(path) == .directory {
+            for name in try FileSystem.list(path) { try removeTree(path + "/" + name) }
+            _ = FileSystem.removeDirectoryIfEmpty(path)
+        } else {
+            try FileSystem.remove(path)
+        }
+    }
+}
+
+/// Writes one fixture: the dimension tables, the session shards (concurrently), users last, then
+/// the ground truth and the manifest.
+final class FixtureWriter: Sendable {
+    let model: EcommerceModel
+    let options: EcommerceOptions
+    let directory: String
+    let writerOptions: WriterOptions
+    let records = Mutex<[FileRecord]>([])
+    let truth = Mutex(AnomalyTally())
+    let spend: Mutex<[Int64]>
+    let eventsByDay = Mutex<[Int: Int]>([:])
+
+    init(model: EcommerceModel, options: EcommerceOptions, directory: String) {
+        self.model = model
+        self.options = options
+        self.directory = directory
+        writerOptions = WriterOptions(
+            codec: options.codec, zstdLevel: options.zstdLevel, rowGroupRowLimit: EcommerceOptions.rowGroupRows,
+            rowGroupByteLimit: GenerateOptions.rowGroupBytes,
+            keyValueMetadata: [KeyValue("streamgen.pack", "ecommerce"), KeyValue("streamgen.scenario", model.scenario.name),
+                               KeyValue("streamgen.seed", String(options.seed))],
+            checksum: true)
+        spend = Mutex([Int64](repeating: 0, count: model.users.count))
+    }
+
+    var flat: Bool { options.layout == .flat }
+
+    /// `users.parquet` (flat) or `users/part-00000.parquet` (hive).
+    func path(_ table: String, part: Int = 0) -> String {
+        flat ? "\(table).parquet" : "\(table)/\(HivePath.fileName(part: part, format: .parquet))"
+    }
+
+    func makeWriter(_ relative: String, schema: Schema, compressor: Compressor? = nil) throws(ColumnarError) -> ParquetFileWriter {
+        let full = directory + "/" + relative
+        if let slash = full.lastIndex(of: "/") { try FileSystem.makeDirectories(String(full[..<slash])) }
+        return try ParquetFileWriter(path: full, schema: schema, options: writerOptions, compressor: compressor)
+    }
+
+    func close(_ writer: ParquetFileWriter, relative: String, partition: [String: String] = [:], shard: Int = 0) throws(ColumnarError) {
+        let summary = try writer.close()
+        records.withLock {
+            $0.append(FileRecord(path: relative, rows: summary.rows, bytes: summary.bytes, sha256: summary.sha256 ?? "", partition: partition, shard: shard))
+        }
+    }
+
+    func writeCategories() throws(ColumnarError) {
+        var chunk = Chunk(schema: EcommerceTables.categories, capacity: 64)
+        for c in model.catalog.categories {
+            chunk.columns[0].append(c.id)
+            chunk.columns[1].append(c.name)
+            if let p = c.parent { chunk.columns[2].append(p) } else { chunk.columns[2].appendNull() }
+            chunk.columns[3].append(c.slug)
+        }
+        let relative = path("categories")
+        let w = try makeWriter(relative, schema: EcommerceTables.categories)
+        try w.write(chunk)
+        try close(w, relative: relative)
+    }
+
+    /// Products. The catalog and the day-4 import go to separate files in the hive layout, so in
+    /// the schema-drift scenario the import's file types `price` as a string while the catalog's
+    /// file keeps DECIMAL(10,2): a reader unioning the files meets two types. One flat file has
+    /// one type: there the whole column becomes a string.
+    func writeProducts() throws(ColumnarError) {
+        let drift = model.scenario == .schemaDrift
+        let products = model.catalog.products
+        var groups: [(Range<Int>, Bool)] = []
+        if flat {
+            groups = [(0..<products.count, drift && model.catalog.established < products.count)]
+        } else {
+            groups = [(0..<model.catalog.established, false)]
+            if model.catalog.established < products.count { groups.append((model.catalog.established..<products.count, drift)) }
+        }
+        var tally = AnomalyTally()
+        for (part, (range, asText)) in groups.enumerated() {
+            let schema = EcommerceTables.products(priceAsText: asText)
+            var chunk = Chunk(schema: schema, capacity: range.count)
+            for p in range {
+                let item = products[p]
+                chunk.columns[0].append(bytes: item.idText)
+                chunk.columns[1].append(item.name)
+                chunk.columns[2].append(item.category)
+                if asText {
+                    var text: [UInt8] = []
+                    appendDecimal(unscaled: item.priceCents, scale: 2, to: &text)
+                    if item.isImported && item.usdSuffix { text += Array(" USD".utf8) }
+                    chunk.columns[3].append(bytes: text)
+                } else {
+                    chunk.columns[3].append(item.priceCents)
+                }
+                if let cost = item.costCents { chunk.columns[4].append(cost) } else { chunk.columns[4].appendNull() }
+                chunk.columns[5].append(item.stock)
+                chunk.columns[6].append(item.isActive)
+                chunk.columns[7].append(item.createdAt)
+            }
+            let relative = path("products", part: part)
+            let w = try makeWriter(relative, schema: schema)
+            try w.write(chunk)
+            try close(w, relative: relative)
+        }
+        if drift {
+            for item in products where item.isImported {
+                tally.affected += 1
+                tally.byDay[model.dayIndex(item.createdAt), default: 0] += 1
+                tally.add("affected_product_ids", item.id)
+            }
+            tally.population = products.count
+            truth.withLock { $0.merge(tally) }
+        }
+    }
+
+    /// The session shards: `concurrency` workers simulate shards; each writes its events files
+    /// (hive), and the orders and items (and, flat, the events) go through an ordered sink that
+    /// appends shard after shard to single files, so the bytes never depend on timing.
+    func writeSessions(concurrency: Int, progress: RunProgress) async throws(ColumnarError) {
+        let shards = model.plan.shards
+        let sink = OrderedSink()
+        let ordersPath = path("orders")
+        let itemsPath = path("order_items")
+        let eventsPath = flat ? path("events") : nil
+        let sinkCompressor = Compressor(codec: options.codec, level: options.zstdLevel)
+        sink.orders = try makeWriter(ordersPath, schema: EcommerceTables.orders, compressor: sinkCompressor)
+        sink.items = try makeWriter(itemsPath, schema: EcommerceTables.orderItems, compressor: sinkCompressor)
+        if let eventsPath { sink.events = try makeWriter(eventsPath, schema: EcommerceTables.events, compressor: sinkCompressor) }
+
+        let state = SessionRunState()
+        let window = 2 * concurrency
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    let compressor = Compressor(codec: self.options.codec, level: self.options.zstdLevel)
+                    while !state.failed {
+                        let k = state.next.add(1, ordering: .relaxed).oldValue
+                        guard k < shards.count else { return }
+                        // Bounded backlog: at most `window` shards ahead of the sink.
+                        while k >= sink.written + window && !state.failed {
+                            try? await Task.sleep(nanoseconds: 500_000)
+                        }
+                        do throws(ColumnarError) {
+                            var simulator = SessionSimulator(model: self.model)
+                            simulator.run(shards[k])
+                            var output = simulator.out
+                            if !self.flat {
+                                for day in output.events.keys.sorted() {
+                                    let chunk = output.events[day]!
+                                    let date = formatISODate(self.model.startDay + Int64(day))
+                                    let relative = "events/date=\(date)/\(HivePath.fileName(part: k, format: .parquet))"
+                                    let w = try self.makeWriter(relative, schema: EcommerceTables.events, compressor: compressor)
+                                    try w.write(chunk)
+                                    try self.close(w, relative: relative, partition: ["date": date], shard: k)
+                                    progress.rowsDone.add(chunk.rowCount, ordering: .relaxed)
+                                }
+                                output.events = [:]
+                            }
+                            try sink.submit(k, output) { out throws(ColumnarError) in try self.absorb(out, sink: sink, progress: progress) }
+                        } catch {
+                            state.failure.withLock { if $0 == nil { $0 = error } }
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        if let error = state.failure.withLock({ $0 }) { throw error }
+        try close(sink.orders!, relative: ordersPath)
+        try close(sink.items!, relative: itemsPath)
+        if let eventsPath, let events = sink.events { try close(events, relative: eventsPath) }
+    }
+
+    /// Called by the sink, shard after shard in order: appends the shard's rows to the single
+    /// files and folds its tallies in.
+    private func absorb(_ output: SessionShardOutput, sink: OrderedSink, progress: RunProgress) throws(ColumnarError) {
+        if output.orders.rowCount > 0 { try sink.orders!.write(output.orders) }
+        if output.items.rowCount > 0 { try sink.items!.write(output.items) }
+        if let events = sink.events {
+            for day in output.events.keys.sorted() {
+                let chunk = output.events[day]!
+                try events.write(chunk)
+                progress.rowsDone.add(chunk.rowCount, ordering: .relaxed)
+            }
+        }
+        truth.withLock { $0.merge(output.truth) }
+        spend.withLock { s in for (user, cents) in output.spend { s[Int(user)] += cents } }
+        eventsByDay.withLock { for (d, n) in output.eventsByDay { $0[d, default: 0] += n } }
+    }
+
+    func writeUsers() throws(ColumnarError) {
+        let relative = path("users")
+        let w = try makeWriter(relative, schema: EcommerceTables.users)
+        let spent = spend.withLock { $0 }
+        var chunk = Chunk(schema: EcommerceTables.users, capacity: 16_384)
+        let key = model.key.adding("lifetime")
+        var email: [UInt8] = []
+        for i in 0..<model.users.count {
+            let u = model.users.user(i)
+            chunk.columns[0].appendBuilding { appendUUIDText(u.id, to: &$0) }
+            email.removeAll(keepingCapacity: true)
+            appendEmail(user: i, draw: u.emailDraw, to: &email)
+            chunk.columns[1].append(bytes: email)
+            chunk.columns[2].append(u.createdAt)
+            chunk.columns[3].appendCode(UInt32(u.country))
+            chunk.columns[4].appendCode(UInt32(u.device))
+            chunk.columns[5].append(u.isPremium)
+            // Lifetime value: purchases before the period (most returning users made some)
+            // plus every order of theirs in it.
+            var rng = key.cell(i)
+            var prior: Int64 = 0
+            if i < model.users.returning && rng.nextBool(probability: 0.6) {
+                prior = Int64((Distributions.logNormal(mu: 4.6, sigma: 1.0, &rng) * (u.isPremium ? 250 : 100)).rounded())
+            }
+            chunk.columns[6].append(prior + spent[i])
+            if chunk.isFull {
+                try w.write(chunk)
+                chunk.reset()
+            }
+        }
+        if chunk.rowCount > 0 { try w.write(chunk) }
+        try close(w, relative: relative)
+    }
+
+    /// `first.last123@domain`: unique, since it ends with the user's index.
+    private func appendEmail(user i: Int, draw: UInt64, to out: inout [UInt8]) {
+        var rng = SplitMix64(state: draw)
+        Words.firstNames.appendSlug(rng.nextIndex(Words.firstNames.count), to: &out)
+        out.append(rng.nextBool(probability: 0.5) ? UInt8(ascii: ".") : UInt8(ascii: "_"))
+        Words.lastNames.appendSlug(rng.nextIndex(Words.lastNames.count), to: &out)
+        appendDecimalDigits(Int64(i) + 1, to: &out)
+        out.append(UInt8(ascii: "@"))
+        Words.emailDomains.append(rng.nextIndex(Words.emailDomains.count), to: &out)
+    }
+
+    var severity: Double? {
+        let t = truth.withLock { $0 }
+        guard model.scenario != .baseline, t.population > 0 else { return nil }
+        return Double(t.affected) / Double(t.population)
+    }
+
+    func rowCounts() -> [String: Int64] {
+        var rows: [String: Int64] = [:]
+        for r in records.withLock({ $0 }) {
+            let table = String(r.path.split(separator: "/").first!.split(separator: ".").first!)
+            rows[table, default: 0] += r.rows
+        }
+        return rows
+    }
+}
+
+/// Appends shards' outputs to shared files strictly in shard order, whichever worker finishes
+/// first: a finished shard is parked until every earlier one is in.
+final class OrderedSink: @unchecked Sendable {
+    // The writers are touched only by the one caller that holds `draining`.
+    var orders: ParquetFileWriter?
+    var items: ParquetFileWriter?
+    var events: ParquetFileWriter?
+
+    private struct State {
+        var next = 0
+        var pending: [Int: SessionShardOutput] = [:]
+        var draining = false
+    }
+    private let state = Mutex(State())
+    private let writtenCount = Atomic<Int>(0)
+
+    /// Shards appended so far.
+    var written: Int { writtenCount.load(ordering: .acquiring) }
+
+    func submit(_ k: Int, _ output: SessionShardOutput, absorb: (SessionShardOutput) throws(ColumnarError) -> Void) throws(ColumnarError) {
+        state.withLock { $0.pending[k] = output }
+        while true {
+            let taken: SessionShardOutput? = state.withLock { s in
+                guard !s.draining, let out = s.pending.removeValue(forKey: s.next) else { return nil }
+                s.draining = true
+                return out
+            }
+            guard let out = taken else { return }
+            do {
+                try absorb(out)
+            } catch {
+                state.withLock { $0.draining = false }
+                throw error
+            }
+            state.withLock { s in
+                s.next += 1
+                s.draining = false
+            }
+            writtenCount.add(1, ordering: .releasing)
+        }
+    }
+}
+
+/// The session workers' shared state: the next shard to take and the first failure.
+private final class SessionRunState: Sendable {
+    let next = Atomic<Int>(0)
+    let failure = Mutex<ColumnarError?>(nil)
+    var failed: Bool { failure.withLock { $0 != nil } }
+}
+
+/// The ecommerce pack's name and what `streamgen list` says of it.
+public enum EcommercePack {
+    public static let name = "ecommerce"
+    public static let summary = "E-commerce platform (spec 000): users, categories, products, orders, order_items and events from one session simulation, with six anomaly scenarios"
+}

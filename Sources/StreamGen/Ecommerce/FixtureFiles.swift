@@ -1,0 +1,265 @@
+import Columnar
+
+/// The anomaly each scenario injects, as spec §5.2's manifest describes it.
+struct AnomalyDescription {
+    let type: String
+    let table: String
+    let column: String?
+    let startDay: Int
+    let endDay: Int
+    let rootCause: String
+    let pattern: String
+    let confidence: Double
+    /// The ground-truth list whose length is `affected_row_count`.
+    let primaryList: String
+    let details: [(String, JSONValue)]
+
+    static func of(_ scenario: EcommerceScenario, days: Int) -> AnomalyDescription? {
+        switch scenario {
+        case .baseline:
+            return nil
+        case .nullSpike:
+            return AnomalyDescription(
+                type: "null_spike", table: "orders", column: "user_id", startDay: 3, endDay: 5,
+                rootCause: "Mobile app v2.3.1 bug - checkout API not passing user context", pattern: "NULL_SPIKE", confidence: 0.95,
+                primaryList: "affected_order_ids",
+                details: [("starts_at", .string("day 3 14:00 UTC")), ("device_type", .string("mobile")), ("app_version", .string("2.3.1")),
+                          ("expected_null_rate", .double(0.40)), ("baseline_null_rate", .double(0.001))])
+        case .volumeDrop:
+            return AnomalyDescription(
+                type: "volume_drop", table: "events", column: nil, startDay: 5, endDay: 6,
+                rootCause: "CDN misconfiguration blocked the tracking pixel for EU users", pattern: "VOLUME_DROP", confidence: 0.9,
+                primaryList: "dropped_event_ids",
+                details: [("countries", .array(EcommerceModel.euCountries.sorted().map { .string($0) })), ("expected_drop", .double(0.80)),
+                          ("orders_affected", .bool(false))])
+        case .schemaDrift:
+            return AnomalyDescription(
+                type: "schema_drift", table: "products", column: "price", startDay: 4, endDay: days,
+                rootCause: "New product import job doesn't cast types properly, starts inserting '29.99' as string", pattern: "SCHEMA_DRIFT",
+                confidence: 0.95, primaryList: "affected_product_ids",
+                details: [("from_type", .string("DECIMAL(10,2)")), ("to_type", .string("VARCHAR")), ("example", .string("29.99 USD"))])
+        case .duplicates:
+            return AnomalyDescription(
+                type: "duplicates", table: "order_items", column: "order_id", startDay: 6, endDay: 7,
+                rootCause: "Retry logic in checkout service doesn't check for idempotency; a network timeout caused duplicate inserts",
+                pattern: "DUPLICATE_RECORDS", confidence: 0.9, primaryList: "duplicate_order_item_ids",
+                details: [("key", .array([.string("order_id"), .string("product_id")])), ("expected_order_share_day_6", .double(0.147)),
+                          ("expected_order_share_day_7", .double(0.001))])
+        case .lateArriving:
+            return AnomalyDescription(
+                type: "late_arriving", table: "events", column: "created_at", startDay: 2, endDay: 5,
+                rootCause: "Mobile app queues events offline, batch uploaded when the user reconnects after a 3-day flight",
+                pattern: "LATE_ARRIVING_DATA", confidence: 0.85, primaryList: "affected_event_ids",
+                details: [("created_day", .int(2)), ("inserted_day", .int(5)), ("expected_share_of_day_2", .double(0.03)),
+                          ("partition_column", .string("date = inserted_at::DATE"))])
+        case .orphanedRecords:
+            return AnomalyDescription(
+                type: "orphaned_records", table: "orders", column: "user_id", startDay: 4, endDay: 4,
+                rootCause: "User deletion job ran before order archival job, orphaned orders", pattern: "REFERENTIAL_INTEGRITY",
+                confidence: 0.95, primaryList: "affected_order_ids",
+                details: [("references", .string("users.user_id")), ("expected_share_of_day_4", .double(0.082))])
+        }
+    }
+}
+
+extension FixtureWriter {
+    /// Lists longer than this go to `ground_truth.parquet` instead of the manifest.
+    static let inlineLimit = 1000
+
+    /// Writes the ground truth, `load_duckdb.sql` and `schema.sql`; returns the manifest.
+    func finish() throws(ColumnarError) -> JSONValue {
+        let tally = truth.withLock { $0 }
+        let files = records.withLock { $0 }.sorted { $0.path < $1.path }
+        let scenario = model.scenario
+        let description = AnomalyDescription.of(scenario, days: model.days)
+
+        // Ground truth.
+        var groundTruth: [(String, JSONValue)] = []
+        if let description {
+            let lists = tally.lists.keys.sorted()
+            let large = lists.filter { tally.lists[$0]!.count > Self.inlineLimit }
+            if !large.isEmpty {
+                let schema = try Schema([Column("list", .string), Column("id", .uuid(.string), encoding: .plain)])
+                let w = try makeWriter("ground_truth.parquet", schema: schema)
+                var chunk = Chunk(schema: schema, capacity: 65_536)
+                for name in large {
+                    for id in tally.lists[name]! {
+                        chunk.columns[0].append(name)
+                        chunk.columns[1].append(id)
+                        if chunk.isFull {
+                            try w.write(chunk)
+                            chunk.reset()
+                        }
+                    }
+                }
+                if chunk.rowCount > 0 { try w.write(chunk) }
+                try w.close()
+            }
+            groundTruth.append(("affected_row_count", .int(Int64(tally.lists[description.primaryList]?.count ?? 0))))
+            for name in lists {
+                let ids = tally.lists[name]!
+                if ids.count > Self.inlineLimit {
+                    groundTruth.append((name + "_file", .string("ground_truth.parquet")))
+                    groundTruth.append((name + "_count", .int(Int64(ids.count))))
+                } else {
+                    groundTruth.append((name, .array(ids.map { .string($0) })))
+                }
+            }
+            groundTruth.append(("population", .int(Int64(tally.population))))
+            groundTruth.append(("affected_in_population", .int(Int64(tally.affected))))
+            groundTruth.append(("affected_by_day", .object(tally.byDay.keys.sorted().map { (String($0 + 1), .int(Int64(tally.byDay[$0]!))) })))
+        }
+
+        // Tables.
+        var tables: [(String, JSONValue)] = []
+        for name in EcommerceTables.names {
+            let mine = files.filter { $0.path.hasPrefix(name + "/") || $0.path == name + ".parquet" }
+            let glob = flat ? "\(name).parquet" : (name == "events" ? "events/*/*.parquet" : "\(name)/*.parquet")
+            tables.append((name, .object([
+                ("row_count", .int(mine.reduce(0) { $0 + $1.rows })),
+                ("file", .string(glob)),
+                ("files", .array(mine.map { f in
+                    .object([("path", .string(f.path)), ("rows", .int(f.rows)), ("bytes", .int(f.bytes)), ("sha256", .string(f.sha256))])
+                })),
+            ])))
+        }
+
+        var anomalies: [JSONValue] = []
+        if let d = description {
+            var pairs: [(String, JSONValue)] = [
+                ("type", .string(d.type)), ("table", .string(d.table)), ("column", d.column.map { .string($0) } ?? .null),
+                ("start_day", .int(Int64(d.startDay))), ("end_day", .int(Int64(d.endDay))),
+                ("severity", .double(((severity ?? 0) * 1000).rounded() / 1000)),
+                ("root_cause", .string(d.rootCause)),
+                ("expected_detection", .object([("pattern_type", .string(d.pattern)), ("confidence", .double(d.confidence))])),
+            ]
+            pairs += d.details
+            anomalies.append(.object(pairs))
+        }
+        let counted = eventsByDay.withLock { $0 }
+        var created: [UInt8] = []
+        appendISOTimestamp(microsSinceEpoch: (options.createdAt ?? FileSystem.now()) * 1_000_000, utc: true, to: &created)
+        let manifest = JSONValue.object([
+            ("name", .string(scenario.name)),
+            ("description", .string(scenario.summary)),
+            ("created_at", .string(String(decoding: created, as: UTF8.self))),
+            ("simulation_period", .object([
+                ("start", .string(formatISODate(model.startDay))), ("end", .string(formatISODate(model.startDay + Int64(model.days) - 1))),
+            ])),
+            ("tables", .object(tables)),
+            ("anomalies", .array(anomalies)),
+            ("ground_truth", .object(groundTruth)),
+            ("generator", .object([
+                ("tool", .string("streamgen")), ("version", .string(ColumnarVersion.version)), ("pack", .string("ecommerce")),
+                ("scenario", .string(scenario.name)), ("seed", .int(Int64(bitPattern: options.seed))), ("scale", .double(options.scale)),
+                ("days", .int(Int64(options.days))), ("layout", .string(options.layout.rawValue)),
+                ("compression", .string(options.codec.name)), ("zstd_level", .int(Int64(options.zstdLevel))),
+                ("events_generated_by_day", .array((0..<model.days).map { .int(Int64(counted[$0] ?? 0)) })),
+                ("events_expected_by_day", .array((0..<model.days).map { .int(Int64(model.expectedEvents(day: $0).rounded())) })),
+                ("command_line", .array(options.commandLine.map { .string($0) })),
+            ])),
+        ])
+        try FileSystem.writeAtomically(directory + "/load_duckdb.sql", Array(duckdbScript().utf8))
+        try FileSystem.writeAtomically(directory + "/schema.sql",
+                                       Array(EcommerceTables.postgresDDL(priceAsText: scenario == .schemaDrift && flat).utf8))
+        return manifest
+    }
+
+    /// `load_duckdb.sql`: spec §6.1's loading, with this layout's paths, then §7's checks.
+    func duckdbScript() -> String {
+        var s = """
+            -- Load the StreamGen ecommerce fixture '\(model.scenario.name)' into DuckDB.
+            -- Run it from this directory:  cd \(directory) && duckdb demo.duckdb < load_duckdb.sql
+
+            """
+        for name in EcommerceTables.names {
+            let source: String
+            if flat {
+                source = "'\(name).parquet'"
+            } else if name == "events" {
+                source = "read_parquet('events/*/*.parquet', hive_partitioning = true)"
+            } else if name == "products" {
+                source = "read_parquet('products/*.parquet', union_by_name = true)"
+            } else {
+                source = "'\(name)/*.parquet'"
+            }
+            s += "CREATE OR REPLACE TABLE \(name) AS SELECT * FROM \(source);\n"
+        }
+        s += """
+
+            -- Spec section 7: row counts, NULLs, referential integrity, daily and hourly volumes.
+            SELECT 'users' AS tbl, COUNT(*) AS cnt FROM users
+            UNION ALL SELECT 'orders', COUNT(*) FROM orders
+            UNION ALL SELECT 'order_items', COUNT(*) FROM order_items
+            UNION ALL SELECT 'events', COUNT(*) FROM events;
+
+            SELECT 'orders.user_id' AS col, COUNT(*) AS total,
+                   SUM(CASE WHEN user_id IS NULL THEN 1 ELSE 0 END) AS nulls
+            FROM orders;
+
+            SELECT COUNT(*) AS orphaned_orders
+            FROM orders o LEFT JOIN users u ON o.user_id = u.user_id
+            WHERE o.user_id IS NOT NULL AND u.user_id IS NULL;
+
+            SELECT DATE_TRUNC('day', created_at) AS day, COUNT(*) AS events FROM events GROUP BY 1 ORDER BY 1;
+
+            SELECT EXTRACT(HOUR FROM created_at) AS hour, COUNT(*) AS events FROM events GROUP BY 1 ORDER BY 1;
+
+            """
+        switch model.scenario {
+        case .baseline:
+            break
+        case .nullSpike:
+            s += """
+                -- The anomaly: NULL user_id in orders from day 3 14:00 UTC to day 5, mobile app 2.3.1 only.
+                SELECT DATE_TRUNC('day', created_at) AS day,
+                       ROUND(100.0 * SUM(CASE WHEN user_id IS NULL THEN 1 ELSE 0 END) / COUNT(*), 1) AS null_pct
+                FROM orders GROUP BY 1 ORDER BY 1;
+                SELECT device_type, app_version, COUNT(*) AS null_user_orders
+                FROM orders WHERE user_id IS NULL GROUP BY 1, 2 ORDER BY 3 DESC;
+
+                """
+        case .volumeDrop:
+            s += """
+                -- The anomaly: EU events drop about 80 % on days 5 and 6; orders do not.
+                SELECT DATE_TRUNC('day', created_at) AS day, country, COUNT(*) AS events
+                FROM events WHERE country IN ('DE', 'FR', 'GB', 'IT', 'ES', 'NL')
+                GROUP BY 1, 2 ORDER BY 1, 2;
+                SELECT DATE_TRUNC('day', created_at) AS day, COUNT(*) AS orders FROM orders GROUP BY 1 ORDER BY 1;
+
+                """
+        case .schemaDrift:
+            s += """
+                -- The anomaly: from day 4 the import job writes price as text, some with ' USD'.
+                SELECT file_name, name, type FROM parquet_schema('\(flat ? "products.parquet" : "products/*.parquet")') WHERE name = 'price';
+                SELECT price, created_at FROM products WHERE TRY_CAST(price AS DECIMAL(10,2)) IS NULL ORDER BY created_at LIMIT 10;
+
+                """
+        case .duplicates:
+            s += """
+                -- The anomaly: (order_id, product_id) repeated on day 6; totals no longer match the items.
+                SELECT DATE_TRUNC('day', created_at) AS day, COUNT(DISTINCT order_id) AS orders_with_duplicates
+                FROM (SELECT order_id, product_id, MIN(created_at) AS created_at FROM order_items
+                      GROUP BY 1, 2 HAVING COUNT(*) > 1)
+                GROUP BY 1 ORDER BY 1;
+
+                """
+        case .lateArriving:
+            s += """
+                -- The anomaly: day 2's events inserted on day 5 (the partition is the insertion date).
+                SELECT inserted_at::DATE AS inserted, created_at::DATE AS created, COUNT(*) AS events
+                FROM events GROUP BY 1, 2 HAVING inserted <> created ORDER BY 1, 2;
+
+                """
+        case .orphanedRecords:
+            s += """
+                -- The anomaly: day 4 orders whose user_id is not in users.
+                SELECT DATE_TRUNC('day', o.created_at) AS day, COUNT(*) AS orphaned
+                FROM orders o LEFT JOIN users u ON o.user_id = u.user_id
+                WHERE o.user_id IS NOT NULL AND u.user_id IS NULL GROUP BY 1 ORDER BY 1;
+
+                """
+        }
+        return s
+    }
+}

@@ -1,0 +1,378 @@
+import Columnar
+
+/// `streamgen validate DIR`: spec §7's checks on an ecommerce fixture as written on disk, and its
+/// anomaly's verification against the manifest's ground truth.
+///
+/// A baseline passes when it is clean. A scenario passes when its anomaly is present with the
+/// spec's magnitude on its days, matches the ground truth row for row, and nothing else is wrong.
+public struct FixtureValidation: Sendable {
+    public struct Check: Sendable {
+        public let name: String
+        public let passed: Bool
+        public let measured: String
+    }
+
+    public let directory: String
+    public let scenario: String
+    public private(set) var checks: [Check] = []
+
+    public var passed: Bool { checks.allSatisfy(\.passed) }
+
+    public func render() -> String {
+        var s = "\(directory): \(scenario)\n"
+        for c in checks { s += "  \(c.passed ? "PASS" : "FAIL")  \(c.name): \(c.measured)\n" }
+        let failed = checks.filter { !$0.passed }.count
+        s += failed == 0 ? "  all \(checks.count) checks passed" : "  \(failed) of \(checks.count) checks failed"
+        return s
+    }
+
+    mutating func check(_ name: String, _ passed: Bool, _ measured: String) {
+        checks.append(Check(name: name, passed: passed, measured: measured))
+    }
+
+    /// Validates the fixture in `directory`.
+    public static func run(_ directory: String) throws(GenerateError) -> FixtureValidation {
+        let manifest: JSONValue
+        do {
+            manifest = try JSONValue.parse(String(decoding: try FileSystem.read(directory + "/" + Manifest.fileName), as: UTF8.self))
+        } catch {
+            throw .output("cannot read \(directory)/\(Manifest.fileName): \(error)")
+        }
+        guard case .string(let name)? = manifest["name"], case .string("ecommerce")? = manifest["generator"]?["pack"],
+              let scenario = EcommerceScenario(rawValue: name)
+        else {
+            throw .output("\(directory)/\(Manifest.fileName) is not a StreamGen ecommerce fixture manifest")
+        }
+        var v = FixtureValidation(directory: directory, scenario: name)
+        do { try v.validate(manifest, scenario) } catch { throw .output("validating \(directory): \(error)") }
+        return v
+    }
+
+    // MARK: - The checks
+
+    private mutating func validate(_ manifest: JSONValue, _ scenario: EcommerceScenario) throws(ColumnarError) {
+        let days = Int(manifest["generator"]?["days"]?.intValue ?? 0)
+        guard case .string(let startText)? = manifest["simulation_period"]?["start"], let startDay = parseISODate(startText), days > 0 else {
+            throw .invalidData("the manifest has no simulation period")
+        }
+        let start = startDay * 86_400_000_000
+        let end = (startDay + Int64(days)) * 86_400_000_000
+        func day(_ micros: Int64) -> Int { Int((micros - start) / 86_400_000_000) }
+        let expected = manifest["generator"]?["events_expected_by_day"]?.arrayValue?.compactMap(\.intValue) ?? []
+
+        // Files and row counts.
+        var filesOf: [String: [String]] = [:]
+        var missing: [String] = []
+        var countMismatch: [String] = []
+        for table in EcommerceTables.names {
+            guard let entry = manifest["tables"]?[table], let files = entry["files"]?.arrayValue else {
+                throw .invalidData("the manifest lists no files for '\(table)'")
+            }
+            var rows: Int64 = 0
+            for f in files {
+                guard case .string(let path)? = f["path"] else { continue }
+                let full = directory + "/" + path
+                if FileSystem.size(full) != f["bytes"]?.intValue { missing.append(path); continue }
+                filesOf[table, default: []].append(path)
+                rows += try ParquetReader(path: full).rowCount
+            }
+            if rows != entry["row_count"]?.intValue { countMismatch.append("\(table) \(rows) vs \(entry["row_count"]?.intValue ?? -1)") }
+        }
+        check("files present with their sizes", missing.isEmpty, missing.isEmpty ? "all \(filesOf.values.reduce(0) { $0 + $1.count }) files" : "missing or resized: \(missing.prefix(3).joined(separator: ", "))")
+        check("row counts match the manifest", countMismatch.isEmpty, countMismatch.isEmpty ? "6 tables" : countMismatch.joined(separator: "; "))
+        guard missing.isEmpty else { return }
+
+        func read(_ table: String, _ columns: [String], _ each: (String, [String: ColumnValues]) throws(ColumnarError) -> Void) throws(ColumnarError) {
+            for path in filesOf[table] ?? [] {
+                let reader = try ParquetReader(path: directory + "/" + path)
+                var values: [String: ColumnValues] = [:]
+                for c in columns { values[c] = try reader.read(c) }
+                try each(path, values)
+            }
+        }
+        let truth = try groundTruth(manifest)
+
+        // Dimensions.
+        var categoryIDs = Set<Int64>()
+        var parents: [Int64] = []
+        try read("categories", ["category_id", "parent_id"]) { _, v in
+            for i in 0..<v["category_id"]!.count {
+                categoryIDs.insert(v["category_id"]!.integers[i])
+                if let p = v["parent_id"]!.integer(i) { parents.append(p) }
+            }
+        }
+        var productIDs = Set<[UInt8]>()
+        var badCategory = 0
+        var priceTypes: [String: Int] = [:]
+        var textPrices = 0
+        var suffixed = 0
+        var productCount = 0
+        for path in filesOf["products"] ?? [] {
+            let reader = try ParquetReader(path: directory + "/" + path)
+            let type = reader.column(named: "price")?.typeName ?? "missing"
+            priceTypes[type, default: 0] += Int(reader.rowCount)
+            let ids = try reader.read("product_id")
+            let cats = try reader.read("category_id")
+            let price = try reader.read("price")
+            for i in 0..<ids.count {
+                productIDs.insert(ids.bytes[i])
+                if let c = cats.integer(i), !categoryIDs.contains(c) { badCategory += 1 }
+                productCount += 1
+                if type == "string", let text = price.string(i) {
+                    if text.hasSuffix(" USD") { suffixed += 1 }
+                    textPrices += 1
+                }
+            }
+        }
+        let orphanParents = parents.filter { !categoryIDs.contains($0) }.count
+        check("categories: 50, parents resolve", categoryIDs.count == 50 && orphanParents == 0, "\(categoryIDs.count) categories, \(orphanParents) unresolved parent_id")
+        check("products.category_id resolves", badCategory == 0, "\(badCategory) unresolved")
+
+        var users: [[UInt8]: Int64] = [:]
+        try read("users", ["user_id", "created_at"]) { _, v in
+            for i in 0..<v["user_id"]!.count { users[v["user_id"]!.bytes[i]] = v["created_at"]!.integers[i] }
+        }
+
+        // Orders and items.
+        var orderTotals: [[UInt8]: Int64] = [:]
+        var orderDay: [[UInt8]: Int] = [:]
+        var ordersPerDay = [Int](repeating: 0, count: days)
+        var nullInWindow = 0, ordersInWindow = 0, nullOutside = 0, ordersOutside = 0, nullWindowMobile = 0
+        var nullIDs = Set<String>()
+        var orphanIDs = Set<String>()
+        var orphansPerDay = [Int](repeating: 0, count: days)
+        var badUpdate = 0
+        let windowStart = start + 2 * 86_400_000_000 + 14 * 3_600_000_000
+        let windowEnd = start + 5 * 86_400_000_000
+        try read("orders", ["order_id", "user_id", "total_amount", "discount_amount", "shipping_cost", "created_at", "updated_at", "device_type"]) { _, v in
+            let ids = v["order_id"]!, user = v["user_id"]!, created = v["created_at"]!, device = v["device_type"]!
+            for i in 0..<ids.count {
+                let t = created.integers[i]
+                let d = day(t)
+                if (0..<days).contains(d) { ordersPerDay[d] += 1 }
+                orderDay[ids.bytes[i]] = d
+                orderTotals[ids.bytes[i]] = v["total_amount"]!.integers[i] - v["shipping_cost"]!.integers[i] + v["discount_amount"]!.integers[i]
+                if v["updated_at"]!.integers[i] < t { badUpdate += 1 }
+                let inWindow = t >= windowStart && t < windowEnd
+                if inWindow { ordersInWindow += 1 } else { ordersOutside += 1 }
+                if user.valid[i] {
+                    if users[user.bytes[i]] == nil {
+                        orphansPerDay[max(0, min(days - 1, d))] += 1
+                        orphanIDs.insert(ids.string(i)!)
+                    }
+                } else if inWindow {
+                    nullInWindow += 1
+                    if device.string(i) == "mobile" { nullWindowMobile += 1 }
+                    nullIDs.insert(ids.string(i)!)
+                } else {
+                    nullOutside += 1
+                }
+            }
+        }
+        check("orders.updated_at >= created_at", badUpdate == 0, "\(badUpdate) orders updated before created")
+
+        var itemSums: [[UInt8]: Int64] = [:]
+        var pairs: [[UInt8]: Int] = [:]
+        var duplicateRows = 0
+        var duplicatedOrders = Set<[UInt8]>()
+        var badOrderRef = 0, badProductRef = 0
+        try read("order_items", ["order_id", "product_id", "quantity", "unit_price"]) { _, v in
+            let order = v["order_id"]!, product = v["product_id"]!
+            for i in 0..<order.count {
+                if orderTotals[order.bytes[i]] == nil { badOrderRef += 1 }
+                if !productIDs.contains(product.bytes[i]) { badProductRef += 1 }
+                itemSums[order.bytes[i], default: 0] += v["quantity"]!.integers[i] * v["unit_price"]!.integers[i]
+                let key = order.bytes[i] + product.bytes[i]
+                pairs[key, default: 0] += 1
+                if pairs[key]! > 1 {
+                    duplicateRows += 1
+                    duplicatedOrders.insert(order.bytes[i])
+                }
+            }
+        }
+        check("order_items.order_id resolves", badOrderRef == 0, "\(badOrderRef) unresolved")
+        check("order_items.product_id resolves", badProductRef == 0, "\(badProductRef) unresolved")
+        let mismatched = orderTotals.filter { itemSums[$0.key] != $0.value }.map(\.key)
+        let unexplained = mismatched.filter { !duplicatedOrders.contains($0) }.count
+        check("total_amount = items - discount + shipping", unexplained == 0,
+              "\(mismatched.count) of \(orderTotals.count) orders differ, \(unexplained) not explained by duplicate items")
+
+        // Events.
+        var eventsPerDay = [Int](repeating: 0, count: days)
+        var euPerDay = [Int](repeating: 0, count: days)
+        var hours = [Int](repeating: 0, count: 24)
+        var outside = 0, beforeUser = 0, unknownUser = 0, anonymous = 0, total = 0
+        var misplaced = 0, late = 0
+        var lateIDs = Set<String>()
+        let wantLateIDs = truth["affected_event_ids"] != nil
+        try read("events", ["event_id", "user_id", "created_at", "inserted_at", "country"]) { path, v in
+            var partition: Int?
+            for segment in path.split(separator: "/") where segment.hasPrefix("date=") {
+                if let d = parseISODate(String(segment.dropFirst(5))) { partition = Int(d - startDay) }
+            }
+            let user = v["user_id"]!, created = v["created_at"]!, inserted = v["inserted_at"]!, country = v["country"]!
+            for i in 0..<user.count {
+                let t = created.integers[i]
+                total += 1
+                guard t >= start && t < end else { outside += 1; continue }
+                let d = day(t)
+                eventsPerDay[d] += 1
+                if let c = country.string(i), EcommerceModel.euCountries.contains(c) { euPerDay[d] += 1 }
+                hours[Int((t - start) % 86_400_000_000 / 3_600_000_000)] += 1
+                if user.valid[i] {
+                    if let c = users[user.bytes[i]] { if c > t { beforeUser += 1 } } else { unknownUser += 1 }
+                } else {
+                    anonymous += 1
+                }
+                let insertedDay = day(inserted.integers[i])
+                if insertedDay != d || (partition != nil && partition != insertedDay) {
+                    misplaced += 1
+                    if d == 1 && insertedDay == 4 && (partition == nil || partition == 4) {
+                        late += 1
+                        if wantLateIDs { lateIDs.insert(v["event_id"]!.string(i) ?? "") }
+                    }
+                }
+            }
+        }
+        check("events fall inside the period", outside == 0, "\(outside) outside \(startText) + \(days) days")
+        check("events.user_id resolves", unknownUser == 0, "\(unknownUser) of \(total - anonymous) identified events")
+        check("no event before its user's created_at", beforeUser == 0, "\(beforeUser) events")
+        let anonShare = Double(anonymous) / Double(max(total, 1))
+        check("anonymous events (NULL user_id) at a realistic rate", anonShare > 0.1 && anonShare < 0.4, percent(anonShare))
+
+        // Daily volume against the spec's weekday pattern (the volume drop's days are checked below).
+        var worst = 0.0
+        var dailyText: [String] = []
+        for d in 0..<days where d < expected.count {
+            let ratio = Double(eventsPerDay[d]) / Double(max(expected[d], 1))
+            dailyText.append("\(eventsPerDay[d])")
+            if scenario == .volumeDrop && (d == 4 || d == 5) { continue }
+            worst = max(worst, abs(ratio - 1))
+        }
+        check("events per day within 10 % of the spec's weekday volumes", worst <= 0.10, "\(dailyText.joined(separator: ", ")); worst deviation \(percent(worst))")
+        let peak = Double([10, 11, 12, 13, 19, 20].reduce(0) { $0 + hours[$1] }) / 6
+        let trough = Double([2, 3, 4, 5].reduce(0) { $0 + hours[$1] }) / 4
+        check("hourly curve: peaks 10-14 and 19-21 UTC, trough 02-06", peak >= 3 * trough,
+              "peak hours average \(Int(peak)), trough hours \(Int(trough)) (\(round2(peak / max(trough, 1)))x)")
+        let orderRates = (0..<min(days, expected.count)).map { Double(ordersPerDay[$0]) / Double(max(expected[$0], 1)) }
+        check("orders per day about 1 % of expected events (orders unaffected by tracking)",
+              orderRates.allSatisfy { $0 > 0.006 && $0 < 0.016 }, ordersPerDay.map(String.init).joined(separator: ", "))
+
+        // Each anomaly: present where the manifest says, absent elsewhere.
+        let nullRate = Double(nullInWindow) / Double(max(ordersInWindow, 1))
+        let nullRateOutside = Double(nullOutside) / Double(max(ordersOutside, 1))
+        if scenario == .nullSpike {
+            check("null_spike: orders.user_id NULL from day 3 14:00 to day 5 about 40 %", abs(nullRate - 0.40) <= 0.06, percent(nullRate))
+            check("null_spike: NULLs outside the window at the baseline rate", nullRateOutside <= 0.005, percent(nullRateOutside))
+            check("null_spike: the window's NULLs come from mobile", Double(nullWindowMobile) >= 0.95 * Double(nullInWindow), "\(nullWindowMobile) of \(nullInWindow)")
+            // The window also holds the baseline's rare guest checkouts, which are not the anomaly's.
+            let listed = truth["affected_order_ids"] ?? []
+            let guests = nullIDs.subtracting(listed).count
+            check("null_spike: ground truth matches", !listed.isEmpty && listed.isSubset(of: nullIDs) && Double(guests) <= max(3, 0.005 * Double(ordersInWindow)),
+                  "\(nullIDs.count) NULL orders in the window: \(listed.count) in the ground truth, \(guests) guest checkouts")
+        } else {
+            check("orders.user_id NULL at the baseline rate only", max(nullRate, nullRateOutside) <= 0.005, "\(percent(nullRate)) in day 3-5 window, \(percent(nullRateOutside)) elsewhere")
+        }
+
+        let orphanTotal = orphansPerDay.reduce(0, +)
+        if scenario == .orphanedRecords {
+            let share = Double(orphansPerDay[3]) / Double(max(ordersPerDay[3], 1))
+            check("orphaned_records: about 8.2 % of day 4 orders reference missing users", abs(share - 0.082) <= 0.03, percent(share))
+            check("orphaned_records: no orphans on other days", orphanTotal == orphansPerDay[3], "\(orphanTotal - orphansPerDay[3]) elsewhere")
+            check("orphaned_records: ground truth matches", truthMatches(truth["affected_order_ids"], orphanIDs), "\(orphanIDs.count) orphaned orders")
+        } else {
+            check("orders.user_id resolves (referential integrity)", orphanTotal == 0, "\(orphanTotal) orphaned orders")
+        }
+
+        var dupPerDay = [Int](repeating: 0, count: days)
+        for o in duplicatedOrders { if let d = orderDay[o], (0..<days).contains(d) { dupPerDay[d] += 1 } }
+        if scenario == .duplicates {
+            let share6 = Double(dupPerDay[5]) / Double(max(ordersPerDay[5], 1))
+            let share7 = Double(dupPerDay[6]) / Double(max(ordersPerDay[6], 1))
+            check("duplicates: about 14.7 % of day 6 orders have duplicated items", abs(share6 - 0.147) <= 0.04, percent(share6))
+            check("duplicates: day 7 residual under 1 %, none before day 6", share7 < 0.01 && dupPerDay[0..<5].allSatisfy { $0 == 0 },
+                  "day 7 \(percent(share7)), days 1-5 \(dupPerDay[0..<5].reduce(0, +))")
+            check("duplicates: ground truth matches", duplicateRows == truth["duplicate_order_item_ids"]?.count ?? -1,
+                  "\(duplicateRows) duplicate rows; \(truth["duplicate_order_item_ids"]?.count ?? 0) in the ground truth")
+        } else {
+            check("(order_id, product_id) unique in order_items", duplicateRows == 0, "\(duplicateRows) duplicate rows")
+        }
+
+        if scenario == .lateArriving {
+            let share = Double(late) / Double(max(eventsPerDay[1], 1))
+            check("late_arriving: about 3 % of day 2's events inserted on day 5", abs(share - 0.03) <= 0.012, "\(late) events, \(percent(share))")
+            check("late_arriving: nothing else arrives late", misplaced == late, "\(misplaced - late) other events")
+            check("late_arriving: ground truth matches", truthMatches(truth["affected_event_ids"], lateIDs), "\(late) late events")
+        } else {
+            check("every event in its insertion day's partition, inserted the day it happened", misplaced == 0, "\(misplaced) events")
+        }
+
+        if scenario == .volumeDrop {
+            let normal = (0..<days).filter { $0 != 4 && $0 != 5 }.map { Double(euPerDay[$0]) / Double(max(expected[$0], 1)) }
+            let baseline = normal.reduce(0, +) / Double(max(normal.count, 1))
+            let dropped = [4, 5].map { Double(euPerDay[$0]) / Double(max(expected[$0], 1)) / max(baseline, 1e-9) }
+            let drop = 1 - dropped.reduce(0, +) / 2
+            check("volume_drop: EU events drop about 80 % on days 5-6", abs(drop - 0.80) <= 0.06, percent(drop))
+            let others = [4, 5].map { Double(eventsPerDay[$0] - euPerDay[$0]) / Double(max(expected[$0], 1)) }
+            let otherNormal = (0..<days).filter { $0 != 4 && $0 != 5 }.map { Double(eventsPerDay[$0] - euPerDay[$0]) / Double(max(expected[$0], 1)) }
+            let ref = otherNormal.reduce(0, +) / Double(max(otherNormal.count, 1))
+            let otherChange = others.map { abs($0 / ref - 1) }.max() ?? 0
+            check("volume_drop: other countries unaffected", otherChange <= 0.08, "largest change \(percent(otherChange))")
+            let listed = truth["dropped_event_ids"]?.count ?? 0
+            let generated = manifest["generator"]?["events_generated_by_day"]?.arrayValue?.compactMap(\.intValue) ?? []
+            let missing = generated.count == days ? (0..<days).reduce(0) { $0 + Int(generated[$1]) - eventsPerDay[$1] } : -1
+            check("volume_drop: ground truth lists every missing event", listed == missing && listed > 0,
+                  "\(missing) events missing against the generated volume; \(listed) in the ground truth")
+        }
+
+        let decimalOnly = priceTypes.keys.allSatisfy { $0 == "decimal(10,2)" }
+        if scenario == .schemaDrift {
+            let share = Double(textPrices) / Double(max(productCount, 1))
+            let imported = truth["affected_product_ids"]?.count ?? 0
+            let importShare = Double(imported) / Double(max(productCount, 1))
+            let typed = priceTypes.keys.sorted().map { "\($0) \(priceTypes[$0]!)" }.joined(separator: ", ")
+            check("schema_drift: products.price has changed type", priceTypes["string"] != nil, typed)
+            check("schema_drift: about 28 % of products carry string prices", abs(importShare - 0.28) <= 0.03 && suffixed > 0,
+                  "\(imported) imported products (\(percent(importShare))), \(suffixed) with ' USD'; \(percent(share)) of rows typed string")
+        } else {
+            check("products.price is DECIMAL(10,2) in every file", decimalOnly, priceTypes.keys.sorted().joined(separator: ", "))
+        }
+    }
+
+    /// Ground-truth id lists: inline in the manifest, or in `ground_truth.parquet`.
+    private func groundTruth(_ manifest: JSONValue) throws(ColumnarError) -> [String: Set<String>] {
+        var lists: [String: Set<String>] = [:]
+        guard case .object(let pairs)? = manifest["ground_truth"] else { return lists }
+        var fromFile: [String] = []
+        for (key, value) in pairs {
+            if case .array(let items) = value { lists[key] = Set(items.compactMap { if case .string(let s) = $0 { return s }; return nil }) }
+            if key.hasSuffix("_file") { fromFile.append(String(key.dropLast(5))) }
+        }
+        if !fromFile.isEmpty {
+            let reader = try ParquetReader(path: directory + "/ground_truth.parquet")
+            let list = try reader.read("list"), id = try reader.read("id")
+            for i in 0..<list.count { lists[list.string(i)!, default: []].insert(id.string(i)!) }
+        }
+        return lists
+    }
+
+    private func truthMatches(_ expected: Set<String>?, _ found: Set<String>) -> Bool {
+        guard let expected else { return false }
+        return expected == found
+    }
+
+    private func percent(_ x: Double) -> String { "\((x * 1000).rounded() / 10) %" }
+    private func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+}
+
+extension JSONValue {
+    var intValue: Int64? {
+        switch self {
+        case .int(let v): return v
+        case .double(let v): return Int64(exactly: v.rounded())
+        default: return nil
+        }
+    }
+
+    var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+}
