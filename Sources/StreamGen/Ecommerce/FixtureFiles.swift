@@ -169,7 +169,7 @@ extension FixtureWriter {
     func duckdbScript() -> String {
         var s = """
             -- Load the StreamGen ecommerce fixture '\(model.scenario.name)' into DuckDB.
-            -- Run it from this directory:  cd \(directory) && duckdb demo.duckdb < load_duckdb.sql
+            -- Run it from this fixture's directory:  duckdb demo.duckdb < load_duckdb.sql
 
             """
         for name in EcommerceTables.names {
