@@ -2,7 +2,8 @@
 #
 #   make          set up, build (release), generate the devapp pack into out/devapp and show its status
 #   make test     set up, then run every test (unit + pyarrow/DuckDB interop)
-#   make bench    writer figures against pyarrow; devapp's fake_analytics at 10M and 100M rows, 1 and 2 threads
+#   make bench    writer figures against pyarrow; devapp's fake_analytics at 10M and 100M rows, 1 and 2 threads;
+#                 the ecommerce pack at scale 20 and 100, 1 and 2 threads, snappy and zstd
 #
 # Set-up is part of each target: Debian's libzstd-dev, libsnappy-dev and pkg-config are installed
 # with apt-get when missing (as root; otherwise the command to run is printed), and .venv is
@@ -16,6 +17,7 @@ PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1
 SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev pkg-config
 BENCH_ROWS  ?= 1000000
 ENGINE_ROWS ?= 10M,100M
+ECOMMERCE_SCALES ?= 20,100
 
 .PHONY: all build run test bench bench-micro sysdeps venv clean
 
@@ -50,6 +52,9 @@ run: build
 	rm -rf out/devapp
 	.build/release/streamgen generate devapp --out out/devapp
 	.build/release/streamgen status out/devapp
+	rm -rf out/fixtures
+	.build/release/streamgen generate ecommerce --scenario all --out out/fixtures
+	.build/release/streamgen validate out/fixtures/*
 
 test: sysdeps venv
 	$(SWIFT) build --build-tests
@@ -58,6 +63,7 @@ test: sysdeps venv
 bench: build venv
 	.build/release/streamgen-bench writer --rows $(BENCH_ROWS) --repeat 3 --out bench-out
 	.build/release/streamgen-bench engine --rows $(ENGINE_ROWS) --threads 1,2 --memory-limit 256MiB --out bench-out/engine
+	.build/release/streamgen-bench ecommerce --scales $(ECOMMERCE_SCALES) --threads 1,2 --compression snappy,zstd --out bench-out/ecommerce
 
 clean:
 	rm -rf .build out bench-out

@@ -74,6 +74,9 @@ struct List: ParsableCommand {
             }
             print("  scenarios: baseline")
         }
+        print("\(EcommercePack.name): \(EcommercePack.summary)")
+        print("  default run: 7 day(s) from 2024-01-08; at scale 1: users 10,000, categories 50, products 500, orders about 5,000, order_items about 12,000, events about 500,000 (partitioned by date)")
+        print("  scenarios (--scenario): \(EcommerceScenario.allCases.map(\.name).joined(separator: ", ")), all")
     }
 }
 
