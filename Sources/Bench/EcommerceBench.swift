@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import StreamGen
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `streamgen-bench ecommerce`: the ecommerce pack's baseline at several scales, thread counts and
 /// codecs, each a fresh `streamgen generate ecommerce` process measured by `wait4`.
 struct EcommerceBench: ParsableCommand {
@@ -67,20 +63,7 @@ struct EcommerceBench: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let arguments = [streamgen, "generate", "ecommerce", "--scale", scale, "--threads", String(threads), "--compression", codec,
                          "--out", directory, "--quiet"]
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        sync()
-        let start = Date()
-        guard posix_spawn(&pid, streamgen, nil, nil, argv, environ) == 0 else {
-            throw ValidationError("cannot run \(streamgen); build it with `swift build -c release`")
-        }
-        var status: Int32 = 0
-        var usage = rusage()
-        wait4(pid, &status, 0, &usage)
-        let seconds = Date().timeIntervalSince(start)
-        guard status == 0 else { throw ValidationError("\(arguments.joined(separator: " ")) failed (status \(status))") }
-        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        let child = try ChildRun.measure(arguments)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/manifest.json"))) as? [String: Any]
         var bytes: Int64 = 0
         var events: Int64 = 0
@@ -88,8 +71,7 @@ struct EcommerceBench: ParsableCommand {
             for f in value["files"] as? [[String: Any]] ?? [] { bytes += (f["bytes"] as? NSNumber)?.int64Value ?? 0 }
             if name == "events" { events = (value["row_count"] as? NSNumber)?.int64Value ?? 0 }
         }
-        return (seconds, bytes, Int64(usage.ru_maxrss) * 1024, s(usage.ru_utime) + s(usage.ru_stime), events)
+        return (child.seconds, bytes, child.peakRSS, child.cpu, events)
     }
 
-    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
 }

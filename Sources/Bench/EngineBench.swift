@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import StreamGen
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `streamgen-bench engine`: runs `streamgen generate` as a child process per configuration and
 /// reports rows/s, bytes, peak RSS and CPU use per core from the child's own `rusage`.
 struct EngineBench: ParsableCommand {
@@ -83,20 +79,7 @@ struct EngineBench: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let arguments = [streamgen, "generate", pack, "--tables", table, "--rows", rows, "--threads", String(threads),
                          "--memory-limit", memoryLimit, "--out", directory, "--quiet"]
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        sync()  // start each run without the previous run's dirty pages still being written back
-        let start = Date()
-        guard posix_spawn(&pid, streamgen, nil, nil, argv, environ) == 0 else {
-            throw ValidationError("cannot run \(streamgen); build it with `swift build -c release`")
-        }
-        var status: Int32 = 0
-        var usage = rusage()
-        wait4(pid, &status, 0, &usage)
-        let seconds = Date().timeIntervalSince(start)
-        guard status == 0 else { throw ValidationError("\(arguments.joined(separator: " ")) failed (status \(status))") }
-        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        let child = try ChildRun.measure(arguments)
         var bytes: Int64 = 0
         if let enumerator = FileManager.default.enumerator(atPath: directory) {
             while let path = enumerator.nextObject() as? String {
@@ -105,8 +88,7 @@ struct EngineBench: ParsableCommand {
                 bytes += size?.int64Value ?? 0
             }
         }
-        return Sample(seconds: seconds, bytes: bytes, peakRSS: Int64(usage.ru_maxrss) * 1024, cpu: s(usage.ru_utime) + s(usage.ru_stime))
+        return Sample(seconds: child.seconds, bytes: bytes, peakRSS: child.peakRSS, cpu: child.cpu)
     }
 
-    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 #if canImport(Glibc)
@@ -60,3 +61,34 @@ func formatCount(_ n: Double) -> String {
     if n >= 1e3 { return String(format: "%.0f k", n / 1e3) }
     return String(format: "%.0f", n)
 }
+
+/// A child process's wall time, CPU and peak RSS, from its own `rusage`.
+struct ChildRun {
+    var seconds: Double
+    var cpu: Double
+    var peakRSS: Int64
+
+    /// Runs `arguments` (the executable first) as a fresh process and waits for it; throws if it
+    /// cannot start or exits non-zero. The page cache is synced first, so a run does not pay for
+    /// the previous run's write-back.
+    static func measure(_ arguments: [String]) throws -> ChildRun {
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        sync()
+        let start = Date()
+        guard posix_spawn(&pid, arguments[0], nil, nil, argv, environ) == 0 else {
+            throw ValidationError("cannot run \(arguments[0]); build it with `swift build -c release`")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        let seconds = Date().timeIntervalSince(start)
+        guard status == 0 else { throw ValidationError("\(arguments.joined(separator: " ")) failed (status \(status))") }
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return ChildRun(seconds: seconds, cpu: s(usage.ru_utime) + s(usage.ru_stime), peakRSS: Int64(usage.ru_maxrss) * 1024)
+    }
+}
+
+/// `s` padded with spaces to `n` characters (at least one space after it).
+func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }

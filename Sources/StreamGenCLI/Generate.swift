@@ -89,7 +89,6 @@ struct Generate: AsyncParsableCommand {
     var scenario: String?
 
     func options() throws -> GenerateOptions {
-        let environment = ProcessEnvironment()
         let spec: PackSpec
         switch (pack, schema) {
         case (nil, nil): throw ValidationError("name a pack (see `streamgen list`) or give --schema FILE")
@@ -102,36 +101,12 @@ struct Generate: AsyncParsableCommand {
         case (nil, let file?):
             spec = try loadSchema(file)
         }
-        var o = GenerateOptions(pack: spec, outDirectory: out ?? environment["STREAMGEN_OUT"] ?? "data")
-        if let s = seed {
-            o.seed = s
-        } else if let s = environment["STREAMGEN_SEED"] {
-            guard let v = UInt64(s) else { throw ValidationError("STREAMGEN_SEED '\(s)' is not a non-negative integer") }
-            o.seed = v
-        }
-        if let t = threads {
-            o.threads = t
-        } else if let t = environment["STREAMGEN_THREADS"] {
-            guard let v = Int(t) else { throw ValidationError("STREAMGEN_THREADS '\(t)' is not an integer") }
-            o.threads = v
-        }
-        if let days {
-            guard days >= 1 else { throw ValidationError("--days \(days): the number of days must be at least 1") }
-            o.days = days
-        }
-        if let start {
-            guard let d = parseISODate(start) else { throw ValidationError("--start '\(start)' is not a date (YYYY-MM-DD)") }
-            o.startDay = d
-        }
-        if let end {
-            guard days == nil else { throw ValidationError("give either --end or --days, not both") }
-            guard let last = parseISODate(end) else { throw ValidationError("--end '\(end)' is not a date (YYYY-MM-DD)") }
-            let first = o.startDay ?? spec.defaultStartDay
-            guard last >= first else {
-                throw ValidationError("--end \(end) is before the start, \(formatISODate(first))")
-            }
-            o.days = Int(last - first + 1)
-        }
+        let common = try commonSettings(defaultStartDay: spec.defaultStartDay)
+        var o = GenerateOptions(pack: spec, outDirectory: common.out)
+        if let seed = common.seed { o.seed = seed }
+        o.threads = common.threads
+        o.startDay = common.startDay
+        o.days = common.days
         if scale != nil && rows != nil { throw ValidationError("give either --scale or --rows, not both") }
         if let scale {
             guard scale > 0 && scale.isFinite else { throw ValidationError("--scale \(scale): the scale must be above 0") }
@@ -142,34 +117,86 @@ struct Generate: AsyncParsableCommand {
             o.rows = n
         }
         if let tables { o.tables = tables.split(separator: ",").map { String($0).trimmingSpaces() } }
-        guard let limit = parseSize(memoryLimit) else { throw ValidationError("--memory-limit '\(memoryLimit)' is not a size (as 512MiB, 2GiB)") }
-        o.memoryLimit = limit
+        o.memoryLimit = common.memoryLimit
         guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
         o.format = f
-        if let compression {
-            guard let codec = CompressionCodec(name: compression.lowercased()) else {
-                throw ValidationError("--compression '\(compression)': zstd, snappy or none")
-            }
+        if let codec = common.codec {
             if f == .csv && codec != .uncompressed {
-                throw ValidationError("--compression \(compression) applies to Parquet; CSV files are written uncompressed")
+                throw ValidationError("--compression \(compression!) applies to Parquet; CSV files are written uncompressed")
             }
             o.codec = codec
         }
         o.zstdLevel = zstdLevel
-        guard let l = OutputLayout(rawValue: layout.lowercased()) else { throw ValidationError("--layout '\(layout)': hive or flat") }
-        o.layout = l
+        o.layout = common.layout
         if let shard { o.shard = try ShardSelection(parsing: shard) }
         o.chunkRows = chunkRows
         guard let sr = parseCount(shardRows), sr >= 1 else { throw ValidationError("--shard-rows '\(shardRows)' is not a row count") }
         o.shardRows = sr
+        o.overwrite = common.overwrite
+        o.commandLine = CommandLine.arguments
+        o.createdAt = common.createdAt
+        return o
+    }
+
+    /// What every pack reads the same way: output, seed, threads, period, memory, codec, layout,
+    /// overwrite, progress; environment defaults included.
+    struct CommonSettings {
+        var out: String
+        var seed: UInt64?
+        var threads: Int?
+        var startDay: Int64?
+        var days: Int?
+        var memoryLimit: Int
+        var codec: CompressionCodec?
+        var layout: OutputLayout
+        var overwrite: Bool
+        var createdAt: Int64?
+    }
+
+    func commonSettings(defaultStartDay: Int64) throws -> CommonSettings {
+        let environment = ProcessEnvironment()
+        var seed = self.seed
+        if seed == nil, let s = environment["STREAMGEN_SEED"] {
+            guard let v = UInt64(s) else { throw ValidationError("STREAMGEN_SEED '\(s)' is not a non-negative integer") }
+            seed = v
+        }
+        var threads = self.threads
+        if threads == nil, let t = environment["STREAMGEN_THREADS"] {
+            guard let v = Int(t) else { throw ValidationError("STREAMGEN_THREADS '\(t)' is not an integer") }
+            threads = v
+        }
+        var days = self.days
+        if let days { guard days >= 1 else { throw ValidationError("--days \(days): the number of days must be at least 1") } }
+        var startDay: Int64?
+        if let start {
+            guard let d = parseISODate(start) else { throw ValidationError("--start '\(start)' is not a date (YYYY-MM-DD)") }
+            startDay = d
+        }
+        if let end {
+            guard days == nil else { throw ValidationError("give either --end or --days, not both") }
+            guard let last = parseISODate(end) else { throw ValidationError("--end '\(end)' is not a date (YYYY-MM-DD)") }
+            let first = startDay ?? defaultStartDay
+            guard last >= first else {
+                throw ValidationError("--end \(end) is before the start, \(formatISODate(first))")
+            }
+            days = Int(last - first + 1)
+        }
+        guard let limit = parseSize(memoryLimit) else { throw ValidationError("--memory-limit '\(memoryLimit)' is not a size (as 512MiB, 2GiB)") }
+        var codec: CompressionCodec?
+        if let compression {
+            guard let c = CompressionCodec(name: compression.lowercased()) else {
+                throw ValidationError("--compression '\(compression)': zstd, snappy or none")
+            }
+            codec = c
+        }
+        guard let layout = OutputLayout(rawValue: layout.lowercased()) else { throw ValidationError("--layout '\(self.layout)': hive or flat") }
         if overwrite && environment["STREAMGEN_ENV"]?.lowercased() == "production" {
             throw ValidationError("--overwrite is refused when STREAMGEN_ENV=production")
         }
-        o.overwrite = overwrite
-        o.commandLine = CommandLine.arguments
-        o.createdAt = try sourceDateEpoch()
         guard ["auto", "json", "none"].contains(progress) else { throw ValidationError("--progress '\(progress)': auto, json or none") }
-        return o
+        return CommonSettings(
+            out: out ?? environment["STREAMGEN_OUT"] ?? "data", seed: seed, threads: threads, startDay: startDay, days: days,
+            memoryLimit: limit, codec: codec, layout: layout, overwrite: overwrite, createdAt: try sourceDateEpoch())
     }
 
     func run() async throws {
@@ -310,33 +337,15 @@ extension String {
 extension Generate {
     /// `generate ecommerce`: the session-model pack and its fixtures.
     func ecommerceOptions() throws -> EcommerceOptions {
-        let environment = ProcessEnvironment()
         for (given, name) in [(rows != nil, "--rows"), (tables != nil, "--tables"), (shard != nil, "--shard"), (format != "parquet", "--format")] where given {
             throw ValidationError("\(name) does not apply to the ecommerce pack: its tables come from one session simulation (use --scale, --days and --scenario)")
         }
-        var o = EcommerceOptions(outDirectory: out ?? environment["STREAMGEN_OUT"] ?? "data")
-        if let s = seed {
-            o.seed = s
-        } else if let s = environment["STREAMGEN_SEED"] {
-            guard let v = UInt64(s) else { throw ValidationError("STREAMGEN_SEED '\(s)' is not a non-negative integer") }
-            o.seed = v
-        }
-        if let t = threads {
-            o.threads = t
-        } else if let t = environment["STREAMGEN_THREADS"] {
-            guard let v = Int(t) else { throw ValidationError("STREAMGEN_THREADS '\(t)' is not an integer") }
-            o.threads = v
-        }
-        if let start {
-            guard let d = parseISODate(start) else { throw ValidationError("--start '\(start)' is not a date (YYYY-MM-DD)") }
-            o.startDay = d
-        }
-        if let days { o.days = days }
-        if let end {
-            guard days == nil else { throw ValidationError("give either --end or --days, not both") }
-            guard let last = parseISODate(end), last >= o.startDay else { throw ValidationError("--end '\(end)' is not a date on or after the start") }
-            o.days = Int(last - o.startDay + 1)
-        }
+        let common = try commonSettings(defaultStartDay: EcommerceModel.defaultStartDay)
+        var o = EcommerceOptions(outDirectory: common.out)
+        if let seed = common.seed { o.seed = seed }
+        o.threads = common.threads
+        if let d = common.startDay { o.startDay = d }
+        if let d = common.days { o.days = d }
         if let scale { o.scale = scale }
         if let scenario {
             if scenario.lowercased() == "all" {
@@ -353,24 +362,13 @@ extension Generate {
                 o.scenarios = list
             }
         }
-        guard let limit = parseSize(memoryLimit) else { throw ValidationError("--memory-limit '\(memoryLimit)' is not a size (as 512MiB, 2GiB)") }
-        o.memoryLimit = limit
-        if let compression {
-            guard let codec = CompressionCodec(name: compression.lowercased()) else {
-                throw ValidationError("--compression '\(compression)': zstd, snappy or none")
-            }
-            o.codec = codec
-        }
+        o.memoryLimit = common.memoryLimit
+        if let codec = common.codec { o.codec = codec }
         o.zstdLevel = zstdLevel
-        guard let l = OutputLayout(rawValue: layout.lowercased()) else { throw ValidationError("--layout '\(layout)': hive or flat") }
-        o.layout = l
-        if overwrite && environment["STREAMGEN_ENV"]?.lowercased() == "production" {
-            throw ValidationError("--overwrite is refused when STREAMGEN_ENV=production")
-        }
-        o.overwrite = overwrite
+        o.layout = common.layout
+        o.overwrite = common.overwrite
         o.commandLine = CommandLine.arguments
-        o.createdAt = try sourceDateEpoch()
-        guard ["auto", "json", "none"].contains(progress) else { throw ValidationError("--progress '\(progress)': auto, json or none") }
+        o.createdAt = common.createdAt
         return o
     }
 

@@ -15,26 +15,31 @@ public final class ParquetReader {
 
     public init(path: String) throws(ColumnarError) {
         self.path = path
-        let footer = try ParquetFooter.read(path: path)
-        guard let schema = footer[2]?.list, let root = schema.first else { throw .invalidData("'\(path)' has no schema") }
-        guard (root[5]?.int ?? 0) == Int64(schema.count - 1) else {
-            throw .invalidData("'\(path)' has nested columns; only flat schemas are read")
-        }
-        columns = schema.dropFirst().map { element in
-            ReadColumnInfo(
-                name: element[4]?.string ?? "",
-                physicalType: PhysicalType(rawValue: Int32(element[1]?.int ?? -1)),
-                isOptional: (element[3]?.int ?? 0) == 1,
-                typeLength: Int(element[2]?.int ?? 0),
-                convertedType: element[6]?.int.map(Int32.init),
-                scale: Int(element[7]?.int ?? 0),
-                precision: Int(element[8]?.int ?? 0),
-                logicalType: element[10])
-        }
-        rowCount = footer[3]?.int ?? 0
-        rowGroups = footer[4]?.list ?? []
         let fd = system_open(path, system_O_RDONLY | system_O_CLOEXEC, 0)
         if fd < 0 { throw .io(operation: "open", path: path, errno: system_errno) }
+        do throws(ColumnarError) {
+            let footer = try ParquetFooter.read(fd: fd, path: path)
+            guard let schema = footer[2]?.list, let root = schema.first else { throw .invalidData("'\(path)' has no schema") }
+            guard (root[5]?.int ?? 0) == Int64(schema.count - 1) else {
+                throw .invalidData("'\(path)' has nested columns; only flat schemas are read")
+            }
+            columns = schema.dropFirst().map { element in
+                ReadColumnInfo(
+                    name: element[4]?.string ?? "",
+                    physicalType: PhysicalType(rawValue: Int32(element[1]?.int ?? -1)),
+                    isOptional: (element[3]?.int ?? 0) == 1,
+                    typeLength: Int(element[2]?.int ?? 0),
+                    convertedType: element[6]?.int.map(Int32.init),
+                    scale: Int(element[7]?.int ?? 0),
+                    precision: Int(element[8]?.int ?? 0),
+                    logicalType: element[10])
+            }
+            rowCount = footer[3]?.int ?? 0
+            rowGroups = footer[4]?.list ?? []
+        } catch {
+            system_close(fd)
+            throw error
+        }
         self.fd = fd
     }
 
@@ -61,7 +66,7 @@ public final class ParquetReader {
             let dataOffset = meta[9]?.int ?? 0
             let start = min(dataOffset, meta[11]?.int ?? dataOffset)
             let length = Int(meta[7]?.int ?? 0)
-            let bytes = try readBytes(offset: start, count: length)
+            let bytes = try ParquetFooter.readBytes(fd, path: path, offset: start, count: length)
             try decodeChunk(bytes, count: Int(meta[5]?.int ?? 0), codec: codec, info: info, into: &values)
         }
         return values
@@ -228,17 +233,6 @@ public final class ParquetReader {
         }
     }
 
-    private func readBytes(offset: Int64, count: Int) throws(ColumnarError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { system_pread(fd, $0.baseAddress! + done, count - done, offset + Int64(done)) }
-            if n < 0 { throw .io(operation: "read", path: path, errno: system_errno) }
-            if n == 0 { throw .invalidData("'\(path)' ended early") }
-            done += n
-        }
-        return bytes
-    }
 }
 
 /// Decodes `count` values of the RLE/bit-packed hybrid in `bytes[range]`.

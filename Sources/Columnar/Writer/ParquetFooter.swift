@@ -7,6 +7,11 @@ public enum ParquetFooter {
         let fd = system_open(path, system_O_RDONLY | system_O_CLOEXEC, 0)
         if fd < 0 { throw .io(operation: "open", path: path, errno: system_errno) }
         defer { system_close(fd) }
+        return try read(fd: fd, path: path)
+    }
+
+    /// Reads and decodes the footer of the open file `fd` (named `path` in errors).
+    static func read(fd: Int32, path: String) throws(ColumnarError) -> ThriftValue {
         let size = system_fileSize(fd)
         guard size >= 12 else { throw .invalidData("'\(path)' is too short to be a Parquet file") }
         let tail = try readBytes(fd, path: path, offset: size - 8, count: 8)
@@ -21,7 +26,8 @@ public enum ParquetFooter {
         return try reader.readStruct()
     }
 
-    private static func readBytes(_ fd: Int32, path: String, offset: Int64, count: Int) throws(ColumnarError) -> [UInt8] {
+    /// Reads exactly `count` bytes at `offset`.
+    static func readBytes(_ fd: Int32, path: String, offset: Int64, count: Int) throws(ColumnarError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {

@@ -18,6 +18,10 @@ public struct EcommerceModel: Sendable {
     let catalog: Catalog
     let plan: SessionPlan
     let key: StreamKey
+    /// Streams of the sessions, of this scenario's decisions, and of deleted users' ids.
+    let sessionKey: StreamKey
+    let scenarioKey: StreamKey
+    let deletedUserKey: StreamKey
 
     public static let defaultStartDay: Int64 = 19730  // 2024-01-08, a Monday, as the spec's example
     public static let defaultDays = 7
@@ -37,6 +41,8 @@ public struct EcommerceModel: Sendable {
     static let countryWeights: [Double] = [0.35, 0.15, 0.10, 0.08, 0.07, 0.05, 0.05, 0.05, 0.05, 0.05]
     /// The countries whose tracking the volume-drop scenario blocks.
     static let euCountries: Set<String> = ["DE", "FR", "GB", "IT", "ES", "NL"]
+    /// Whether `countries[i]` is one of `euCountries`.
+    static let isEU: [Bool] = countries.map(euCountries.contains)
     static let devices = ["mobile", "desktop", "tablet"]
     static let deviceWeights: [Double] = [0.55, 0.35, 0.10]
 
@@ -47,6 +53,9 @@ public struct EcommerceModel: Sendable {
         self.scale = scale
         self.scenario = scenario
         key = StreamKey(seed: seed).adding("ecommerce")
+        sessionKey = key.adding("session")
+        scenarioKey = key.adding("scenario").adding(scenario.name)
+        deletedUserKey = key.adding("deleted-users")
         let clock = HourCurve(weights: Self.hourWeights)
         users = UserModel(key: key.adding("users"), count: max(1, Int((Double(Self.baseUsers) * scale).rounded())),
                           startDay: startDay, days: days, curve: clock)
@@ -235,7 +244,9 @@ struct Catalog: Sendable {
         let id: (UInt64, UInt64)
         let idText: [UInt8]
         let name: String
-        let slug: String
+        /// `name`'s UTF-8 bytes and the product's page, `/p/<slug>`: built once, copied into events.
+        let nameBytes: [UInt8]
+        let page: [UInt8]
         let category: Int32
         let priceCents: Int64
         let costCents: Int64?
@@ -319,8 +330,8 @@ struct Catalog: Sendable {
                 createdAt = (startDay - rng.nextInt(in: 1...730)) * 86_400_000_000 + Int64(rng.nextIndex(86_400)) * 1_000_000
             }
             let suffix = rng.nextBool(probability: 0.45)
-            let slug = slugify(name) + "-" + String(p + 1)
-            list.append(Product(id: id, idText: text, name: name, slug: slug, category: category, priceCents: price, costCents: cost,
+            let page = Array(("/p/" + slugify(name) + "-" + String(p + 1)).utf8)
+            list.append(Product(id: id, idText: text, name: name, nameBytes: Array(name.utf8), page: page, category: category, priceCents: price, costCents: cost,
                                 stock: stock, isActive: active, createdAt: createdAt, isImported: isImported, usdSuffix: suffix))
         }
         products = list
@@ -338,8 +349,13 @@ struct Catalog: Sendable {
     /// A product that exists at `micros`: an established one by popularity, or, with a share in
     /// proportion to their number, one of the imported products created by then.
     func pick(at micros: Int64, _ rng: inout SplitMix64) -> Int {
+        // Imported products are in creation order: the first one created after `micros`.
         var available = established
-        while available < products.count && products[available].createdAt <= micros { available += 1 }
+        var high = products.count
+        while available < high {
+            let mid = (available + high) / 2
+            if products[mid].createdAt <= micros { available = mid + 1 } else { high = mid }
+        }
         let newOnes = available - established
         if newOnes > 0 && rng.nextBool(probability: 0.6 * Double(newOnes) / Double(available)) {
             return established + rng.nextIndex(newOnes)
@@ -372,7 +388,6 @@ struct SessionPlan: Sendable {
         let sessions: Range<Int>
         /// The run-wide index of the day's first session.
         let dayBase: Int
-        let part: Int
     }
 
     /// Regular sessions per day, then that day's sign-up sessions.
@@ -402,7 +417,7 @@ struct SessionPlan: Sendable {
             for k in 0..<parts {
                 let lo = total * k / parts
                 let hi = total * (k + 1) / parts
-                shards.append(Shard(day: d, sessions: lo..<hi, dayBase: base, part: k))
+                shards.append(Shard(day: d, sessions: lo..<hi, dayBase: base))
             }
             base += total
         }

@@ -113,15 +113,7 @@ public enum EcommerceRun {
     /// A missing or empty directory is used; an earlier ecommerce fixture is replaced with
     /// `--overwrite`; anything else is refused.
     static func prepareDirectory(_ directory: String, overwrite: Bool) throws(GenerateError) {
-        switch FileSystem.kind(directory) {
-        case nil:
-            do { try FileSystem.makeDirectories(directory) } catch { throw .output("cannot create '\(directory)': \(error)") }
-            return
-        case .directory: break
-        default: throw .output("'\(directory)' exists and is not a directory")
-        }
-        let entries: [String]
-        do { entries = try FileSystem.list(directory) } catch { throw .output("cannot read '\(directory)': \(error)") }
+        let entries = try OutputDirectory.existingEntries(directory)
         if entries.isEmpty { return }
         guard overwrite else {
             throw .output("the output directory '\(directory)' is not empty (\(entries.prefix(3).joined(separator: ", "))); pass --overwrite to replace an earlier fixture there, or choose another directory")
@@ -255,9 +247,7 @@ final class FixtureWriter: Sendable {
         }
         if drift {
             for item in products where item.isImported {
-                tally.affected += 1
-                tally.byDay[model.dayIndex(item.createdAt), default: 0] += 1
-                tally.add("affected_product_ids", item.id)
+                tally.record("affected_product_ids", item.id, day: model.dayIndex(item.createdAt))
             }
             tally.population = products.count
             truth.withLock { $0.merge(tally) }

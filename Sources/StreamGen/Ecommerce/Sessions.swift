@@ -22,6 +22,13 @@ struct AnomalyTally {
     var lists: [String: [String]] = [:]
     var byDay: [Int: Int] = [:]
 
+    /// One affected row on `day`, its id in `list`.
+    mutating func record(_ list: String, _ id: (UInt64, UInt64), day: Int) {
+        affected += 1
+        byDay[day, default: 0] += 1
+        add(list, id)
+    }
+
     mutating func add(_ list: String, _ id: (UInt64, UInt64)) {
         var text: [UInt8] = []
         appendUUIDText(id, to: &text)
@@ -55,6 +62,8 @@ struct SessionSimulator {
         ("not_found", "Page not found"), ("payment_declined", "Card was declined"), ("validation", "Invalid postal code"),
     ]
     private let checkoutSteps = ["shipping", "payment", "review"]
+    /// The app versions of app sessions: 2.3.0 mostly, some users on older releases.
+    private static let appVersions = ["2.3.0", "2.3.0", "2.3.0", "2.3.0", "2.2.4", "2.3.0", "2.1.9", "2.3.0"]
 
     // Per-session state.
     private var ids = SplitMix64(state: 0)
@@ -83,9 +92,9 @@ struct SessionSimulator {
     /// Session `index` of day `d` (run-wide index `global`).
     mutating func session(day d: Int, index: Int, global: Int) {
         let plan = model.plan
-        var rng = model.key.adding("session").cell(global)
+        var rng = model.sessionKey.cell(global)
         ids = SplitMix64(state: rng.next())
-        anomaly = model.key.adding("scenario").adding(model.scenario.name).cell(global)
+        anomaly = model.scenarioKey.cell(global)
         sessionID = uuid4(&ids)
         ended = false
         eventIndex = 0
@@ -124,7 +133,7 @@ struct SessionSimulator {
             country = user.country
         }
         let app = device == 0 || (device == 2 && rng.nextBool(probability: 0.5))
-        let appVersion = ["2.3.0", "2.3.0", "2.3.0", "2.3.0", "2.2.4", "2.3.0", "2.1.9", "2.3.0"][rng.nextIndex(8)]
+        let appVersion = Self.appVersions[rng.nextIndex(Self.appVersions.count)]
 
         // late_arriving: a share of day 2's mobile sessions was queued offline and uploaded on day 5.
         lateInsert = nil
@@ -194,8 +203,8 @@ struct SessionSimulator {
             if let product = viewed {
                 let item = model.catalog.products[product]
                 time += Int64(2 + rng.nextIndex(8)) * 1_000_000
-                setPage("/p/" + item.slug)
-                emit(0, at: time) { p, page in p.jsonOpen("page"); p.jsonString(page); p.jsonKey("title"); p.jsonString(item.name) }
+                page = item.page
+                emit(0, at: time) { p, page in p.jsonOpen("page"); p.jsonString(page); p.jsonKey("title"); p.jsonString(item.nameBytes) }
                 emit(3, at: time + 400_000) { p, _ in p.jsonOpen("product_id"); p.jsonString(item.idText); p.jsonKey("source"); p.jsonString(source) }
                 if rng.nextBool(probability: 0.30) {
                     let quantity = 1 + quantities.sample(&rng)
@@ -326,9 +335,7 @@ struct SessionSimulator {
                     version = "2.3.1"
                     if userForOrder != nil {
                         userForOrder = nil
-                        out.truth.affected += 1
-                        out.truth.byDay[model.dayIndex(time), default: 0] += 1
-                        out.truth.add("affected_order_ids", orderID)
+                        out.truth.record("affected_order_ids", orderID, day: model.dayIndex(time))
                     }
                 }
             }
@@ -336,11 +343,9 @@ struct SessionSimulator {
             if model.dayIndex(time) == 3 {
                 out.truth.population += 1
                 if userForOrder != nil && anomaly.nextBool(probability: 0.082) {
-                    var deleted = model.key.adding("deleted-users").cell(Int(truncatingIfNeeded: orderID.0 >> 1))
+                    var deleted = model.deletedUserKey.cell(Int(truncatingIfNeeded: orderID.0 >> 1))
                     userForOrder = uuid4(&deleted)
-                    out.truth.affected += 1
-                    out.truth.byDay[3, default: 0] += 1
-                    out.truth.add("affected_order_ids", orderID)
+                    out.truth.record("affected_order_ids", orderID, day: 3)
                 }
             }
         default:
@@ -360,9 +365,7 @@ struct SessionSimulator {
                 out.truth.population += day == 5 ? 1 : 0
                 duplicate = anomaly.nextBool(probability: day == 5 ? 0.147 : 0.001)
                 if duplicate {
-                    out.truth.affected += 1
-                    out.truth.byDay[day, default: 0] += 1
-                    out.truth.add("affected_order_ids", orderID)
+                    out.truth.record("affected_order_ids", orderID, day: day)
                 }
             }
         }
@@ -379,8 +382,6 @@ struct SessionSimulator {
     }
 
     private mutating func appendItem(_ id: (UInt64, UInt64), order: [UInt8], product: [UInt8], quantity: Int, price: Int64, at time: Int64) {
-        let c = out.items.columns.count
-        precondition(c == 6)
         out.items.columns[0].appendBuilding { appendUUIDText(id, to: &$0) }
         out.items.columns[1].append(bytes: order)
         out.items.columns[2].append(bytes: product)
@@ -401,23 +402,19 @@ struct SessionSimulator {
         guard time < model.periodEnd else { ended = true; return }
         let id = uuid4(&ids)
         let lag = Int64(200_000 + Int(ids.next() % 5_000_000))
-        var inserted = min(time + lag, model.dayStart(model.dayIndex(time) + 1) - 1)
         let day = model.dayIndex(time)
+        var inserted = min(time + lag, model.dayStart(day + 1) - 1)
         out.eventsByDay[day, default: 0] += 1
         if let late = lateInsert, day == 1 {
             inserted = late + eventIndex * 1_000
-            out.truth.affected += 1
-            out.truth.byDay[day, default: 0] += 1
-            out.truth.add("affected_event_ids", id)
+            out.truth.record("affected_event_ids", id, day: day)
         }
         if model.scenario == .lateArriving && day == 1 { out.truth.population += 1 }
         eventIndex += 1
-        if model.scenario == .volumeDrop && (day == 4 || day == 5) && EcommerceModel.euCountries.contains(EcommerceModel.countries[country]) {
+        if model.scenario == .volumeDrop && (day == 4 || day == 5) && EcommerceModel.isEU[country] {
             out.truth.population += 1
             if anomaly.nextBool(probability: 0.8) {
-                out.truth.affected += 1
-                out.truth.byDay[day, default: 0] += 1
-                out.truth.add("dropped_event_ids", id)
+                out.truth.record("dropped_event_ids", id, day: day)
                 previousPage = page
                 return
             }

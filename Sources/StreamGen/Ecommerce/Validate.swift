@@ -320,9 +320,9 @@ public struct FixtureValidation: Sendable {
             check("volume_drop: other countries unaffected", otherChange <= 0.08, "largest change \(percent(otherChange))")
             let listed = truth["dropped_event_ids"]?.count ?? 0
             let generated = manifest["generator"]?["events_generated_by_day"]?.arrayValue?.compactMap(\.intValue) ?? []
-            let missing = generated.count == days ? (0..<days).reduce(0) { $0 + Int(generated[$1]) - eventsPerDay[$1] } : -1
-            check("volume_drop: ground truth lists every missing event", listed == missing && listed > 0,
-                  "\(missing) events missing against the generated volume; \(listed) in the ground truth")
+            let absent = generated.count == days ? (0..<days).reduce(0) { $0 + Int(generated[$1]) - eventsPerDay[$1] } : -1
+            check("volume_drop: ground truth lists every missing event", listed == absent && listed > 0,
+                  "\(absent) events missing against the generated volume; \(listed) in the ground truth")
         }
 
         let decimalOnly = priceTypes.keys.allSatisfy { $0 == "decimal(10,2)" }

@@ -10,17 +10,7 @@ enum OutputDirectory {
     /// - A `--shard i/N` run shares its directory with the other shards of the same dataset:
     ///   it refuses only files that are not theirs, or its own earlier output without `overwrite`.
     static func prepare(_ directory: String, options: GenerateOptions, manifestName: String, tableNames: [String]) throws(GenerateError) {
-        switch FileSystem.kind(directory) {
-        case nil:
-            do { try FileSystem.makeDirectories(directory) } catch {
-                throw .output("cannot create the output directory '\(directory)': \(error)")
-            }
-            return
-        case .directory: break
-        default: throw .output("'\(directory)' exists and is not a directory")
-        }
-        let entries: [String]
-        do { entries = try FileSystem.list(directory) } catch { throw .output("cannot read the output directory '\(directory)': \(error)") }
+        let entries = try existingEntries(directory)
         if entries.isEmpty { return }
 
         if let shard = options.shard {
@@ -45,6 +35,21 @@ enum OutputDirectory {
         do { left = try FileSystem.walk(directory) } catch { throw .output("cannot read '\(directory)': \(error)") }
         if !left.isEmpty {
             throw .output("refusing to overwrite '\(directory)': it holds files no StreamGen manifest there claims (\(left.prefix(3).joined(separator: ", "))\(left.count > 3 ? ", ..." : "")); remove them or choose another directory")
+        }
+    }
+
+    /// The names in `directory`, which is created when missing (and then holds none).
+    static func existingEntries(_ directory: String) throws(GenerateError) -> [String] {
+        switch FileSystem.kind(directory) {
+        case nil:
+            do { try FileSystem.makeDirectories(directory) } catch {
+                throw .output("cannot create the output directory '\(directory)': \(error)")
+            }
+            return []
+        case .directory:
+            do { return try FileSystem.list(directory) } catch { throw .output("cannot read the output directory '\(directory)': \(error)") }
+        default:
+            throw .output("'\(directory)' exists and is not a directory")
         }
     }
 
