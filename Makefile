@@ -2,8 +2,13 @@
 #
 #   make          set up, build (release), generate the devapp pack into out/devapp and show its status
 #   make test     set up, then run every test (unit + pyarrow/DuckDB interop)
-#   make bench    writer figures against pyarrow; devapp's fake_analytics at 10M and 100M rows, 1 and 2 threads;
-#                 the ecommerce pack at scale 20 and 100, 1 and 2 threads, snappy and zstd
+#   make bench        writer figures against pyarrow; scaling series (rows 1M/10M/100M × threads 1…cores,
+#                     median of 3) of the ecommerce events and devapp's fake_analytics, each written up
+#                     as bench-out/scaling-*/report.md with scaling.svg
+#   make bench-peers  the ratio table of ecommerce events against pyarrow, DuckDB, a numpy generator and
+#                     tpchgen-cli, all in one run (bench-out/peers/peers.md)
+#   make bench-micro  micro-benchmarks (Benchmarks/, ordo-one/benchmark), then the malloc-count gate
+#                     against the committed Benchmarks/Thresholds/
 #
 # Set-up is part of each target: Debian's libzstd-dev, libsnappy-dev and pkg-config are installed
 # with apt-get when missing (as root; otherwise the command to run is printed), and .venv is
@@ -14,12 +19,16 @@ PYTHON3     ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
 PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1
+BENCH_PY_PACKAGES := numpy==2.4.6 tpchgen-cli==4.0.0
 SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev pkg-config
 BENCH_ROWS  ?= 1000000
-ENGINE_ROWS ?= 10M,100M
-ECOMMERCE_SCALES ?= 20,100
+SCALING_ROWS ?= 1M,10M,100M
+SCALING_REPEAT ?= 3
+PEERS_SCALE ?= 20
+PEERS_MEMORY_SCALE ?= 200
+PEERS_REPEAT ?= 3
 
-.PHONY: all build run test bench bench-micro sysdeps venv clean
+.PHONY: all build run test bench bench-peers bench-micro sysdeps venv venv-bench clean
 
 all: run
 
@@ -45,6 +54,12 @@ $(VENV)/.installed: Makefile
 
 venv: $(VENV)/.installed
 
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check $(BENCH_PY_PACKAGES)
+	touch $@
+
+venv-bench: $(VENV)/.bench-installed
+
 build: sysdeps
 	$(SWIFT) build -c release
 
@@ -62,11 +77,15 @@ test: sysdeps venv
 
 bench: build venv
 	.build/release/streamgen-bench writer --rows $(BENCH_ROWS) --repeat 3 --out bench-out
-	.build/release/streamgen-bench engine --rows $(ENGINE_ROWS) --threads 1,2 --memory-limit 256MiB --out bench-out/engine
-	.build/release/streamgen-bench ecommerce --scales $(ECOMMERCE_SCALES) --threads 1,2 --compression snappy,zstd --out bench-out/ecommerce
+	.build/release/streamgen-bench scaling ecommerce --rows $(SCALING_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-ecommerce
+	.build/release/streamgen-bench scaling devapp --table fake_analytics --rows $(SCALING_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-devapp
+
+bench-peers: build venv-bench
+	.build/release/streamgen-bench peers --scale $(PEERS_SCALE) --memory-scale $(PEERS_MEMORY_SCALE) --repeat $(PEERS_REPEAT) --out bench-out/peers
 
 clean:
 	rm -rf .build out bench-out
 
 bench-micro: sysdeps
-	$(SWIFT) package --package-path Benchmarks benchmark
+	cd Benchmarks && $(SWIFT) package benchmark
+	cd Benchmarks && $(SWIFT) package benchmark thresholds check --metric mallocCountTotal

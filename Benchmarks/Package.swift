@@ -1,9 +1,9 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// Micro-benchmarks of the Columnar hot paths, with ordo-one/benchmark. A package of its own
-// (as swift-nio's Benchmarks/), so that building and testing StreamGen never builds its dependencies.
-// Run: `make bench-micro` (or `swift package --package-path Benchmarks benchmark`).
+// Micro-benchmarks of StreamGen's hot loops, with ordo-one/benchmark. A package of its own (as
+// swift-nio's Benchmarks/), so that building and testing StreamGen never builds its dependencies.
+// Run: `make bench-micro` (figures, then the malloc-count gate against Thresholds/).
 let package = Package(
     name: "StreamGenBenchmarks",
     platforms: [.macOS(.v15)],
@@ -20,6 +20,16 @@ let package = Package(
             ],
             path: "Benchmarks/ColumnarBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "GeneratorBenchmarks",
+            dependencies: [
+                .product(name: "StreamGen", package: "StreamGen"),
+                .product(name: "Columnar", package: "StreamGen"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/GeneratorBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """pyarrow writing the same data StreamGen wrote, for a ratio measured in the same run.
 
-Usage: pyarrow_write.py SOURCE.parquet OUT_DIR --codec snappy|zstd|none [--zstd-level N]
-                        [--threads 1|2] [--row-group-size N]
+Usage: pyarrow_write.py SOURCE OUT_DIR --codec snappy|zstd|none [--zstd-level N] [--threads N]
+                        [--row-group-size N] [--split] [--repeat N]
 
-Reads SOURCE into memory first (not timed), then times pq.write_table of that table with the
-given codec and row-group size; with --threads 2, two files on two threads at once (pyarrow
-releases the GIL while writing). Prints one JSON line: seconds, rows, bytes.
+SOURCE is a Parquet file or a directory of them (a hive-partitioned table is read without its
+partition columns). It is read into memory first (not timed); then pq.write_table writes it with
+the given codec and row-group size, pyarrow's defaults otherwise. With --threads N, N files are
+written on N threads at once (pyarrow releases the GIL while writing): N copies of the table, or
+with --split N slices of it, so that N threads share the one table's work. Each of --repeat
+writes is timed; prints one JSON line: seconds (a list, one per repeat), rows, bytes, peak_rss.
 """
 import argparse
 import json
 import os
+import resource
 import threading
 import time
 
@@ -26,38 +30,54 @@ def main():
     ap.add_argument("--zstd-level", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--row-group-size", type=int, default=1024 * 1024)
+    ap.add_argument("--split", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
 
     pa.set_cpu_count(args.threads)
     pa.set_io_thread_count(args.threads)
-    table = pq.read_table(args.source)
-    # Plain Arrow strings, as a Python generator would hand them over (not dictionary arrays).
+    table = pq.read_table(args.source, partitioning=None).combine_chunks()
     codec = None if args.codec == "none" else args.codec
     level = args.zstd_level if args.codec == "zstd" else None
-    paths = [os.path.join(args.out_dir, f"pyarrow-{args.codec}-{i}.parquet") for i in range(args.threads)]
+    n = args.threads
+    if args.split:
+        step = (table.num_rows + n - 1) // n
+        parts = [table.slice(i * step, step) for i in range(n)]
+    else:
+        parts = [table] * n
+    os.makedirs(args.out_dir, exist_ok=True)
+    paths = [os.path.join(args.out_dir, f"pyarrow-{args.codec}-{i}.parquet") for i in range(n)]
 
-    def write(path):
-        pq.write_table(table, path, compression=codec, compression_level=level,
+    def write(part, path):
+        pq.write_table(part, path, compression=codec, compression_level=level,
                        row_group_size=args.row_group_size, use_dictionary=True, write_statistics=True)
 
-    start = time.perf_counter()
-    if args.threads == 1:
-        write(paths[0])
-    else:
-        workers = [threading.Thread(target=write, args=(p,)) for p in paths]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-    seconds = time.perf_counter() - start
-    print(json.dumps({
-        "seconds": seconds,
-        "rows": table.num_rows * args.threads,
-        "bytes": sum(os.path.getsize(p) for p in paths),
-        "pyarrow": pa.__version__,
-    }))
+    times, size = [], 0
+    for _ in range(args.repeat):
+        for p in paths:
+            if os.path.exists(p):
+                os.remove(p)
+        os.sync()
+        start = time.perf_counter()
+        if n == 1:
+            write(parts[0], paths[0])
+        else:
+            workers = [threading.Thread(target=write, args=(part, p)) for part, p in zip(parts, paths)]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+        times.append(time.perf_counter() - start)
+        size = sum(os.path.getsize(p) for p in paths)
     for p in paths:
         os.remove(p)
+    print(json.dumps({
+        "seconds": times,
+        "rows": sum(part.num_rows for part in parts),
+        "bytes": size,
+        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "pyarrow": pa.__version__,
+    }))
 
 
 if __name__ == "__main__":

@@ -68,25 +68,43 @@ struct ChildRun {
     var cpu: Double
     var peakRSS: Int64
 
+    /// What the child printed on standard output, when `measure` was asked to keep it.
+    var output = Data()
+
     /// Runs `arguments` (the executable first) as a fresh process and waits for it; throws if it
     /// cannot start or exits non-zero. The page cache is synced first, so a run does not pay for
-    /// the previous run's write-back.
-    static func measure(_ arguments: [String]) throws -> ChildRun {
+    /// the previous run's write-back. With `captureOutput`, the child's standard output goes to a
+    /// temporary file (not a pipe, which would have this process read while the child runs) and
+    /// comes back in `output`.
+    static func measure(_ arguments: [String], captureOutput: Bool = false) throws -> ChildRun {
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let outputPath = NSTemporaryDirectory() + "streamgen-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
+        if captureOutput {
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        }
+        defer { if captureOutput { unlink(outputPath) } }
         sync()
         let start = Date()
-        guard posix_spawn(&pid, arguments[0], nil, nil, argv, environ) == 0 else {
+        guard posix_spawn(&pid, arguments[0], &actions, nil, argv, environ) == 0 else {
             throw ValidationError("cannot run \(arguments[0]); build it with `swift build -c release`")
         }
         var status: Int32 = 0
         var usage = rusage()
         wait4(pid, &status, 0, &usage)
         let seconds = Date().timeIntervalSince(start)
-        guard status == 0 else { throw ValidationError("\(arguments.joined(separator: " ")) failed (status \(status))") }
+        guard status == 0 else {
+            let printed = captureOutput ? ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "") : ""
+            throw ValidationError("\(arguments.joined(separator: " ")) failed (status \(status))\(printed.isEmpty ? "" : ": " + printed)")
+        }
         func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return ChildRun(seconds: seconds, cpu: s(usage.ru_utime) + s(usage.ru_stime), peakRSS: Int64(usage.ru_maxrss) * 1024)
+        var run = ChildRun(seconds: seconds, cpu: s(usage.ru_utime) + s(usage.ru_stime), peakRSS: Int64(usage.ru_maxrss) * 1024)
+        if captureOutput { run.output = (try? Data(contentsOf: URL(fileURLWithPath: outputPath))) ?? Data() }
+        return run
     }
 }
 

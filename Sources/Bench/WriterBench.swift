@@ -159,7 +159,7 @@ struct WriterBench: ParsableCommand {
         process.waitUntilExit()
         guard process.terminationStatus == 0,
               let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let seconds = object["seconds"] as? Double
+              let seconds = (object["seconds"] as? [Double])?.first
         else { throw ValidationError("the pyarrow peer failed (exit \(process.terminationStatus))") }
         return seconds
     }

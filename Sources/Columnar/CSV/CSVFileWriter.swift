@@ -20,6 +20,9 @@ public final class CSVFileWriter {
     private var buffer: [UInt8] = []
     private var rows: Int64 = 0
     private let lineTerminator: [UInt8]
+    /// Nanoseconds inside `write` and `close`; the file's write and checksum times once closed.
+    private var busyNanoseconds: UInt64 = 0
+    private var fileTiming: (write: UInt64, checksum: UInt64) = (0, 0)
 
     private static let trueText: [UInt8] = Array("true".utf8)
     private static let falseText: [UInt8] = Array("false".utf8)
@@ -52,6 +55,8 @@ public final class CSVFileWriter {
     /// Appends rows `range` of `chunk`.
     public func write(_ chunk: Chunk, rows range: Range<Int>) throws(ColumnarError) {
         guard let file else { throw .writerClosed }
+        let started = MonotonicClock.nanoseconds()
+        defer { busyNanoseconds &+= MonotonicClock.since(started) }
         do throws(ColumnarError) {
             guard chunk.schema == schema else { throw ColumnarError.invalidData("the chunk's schema is not the writer's") }
             try chunk.validate()
@@ -126,9 +131,21 @@ public final class CSVFileWriter {
         guard let file else { throw .writerClosed }
         // Finished or failed, the file is done: on failure AtomicFile has removed it already.
         self.file = nil
+        let started = MonotonicClock.nanoseconds()
+        defer {
+            busyNanoseconds &+= MonotonicClock.since(started)
+            fileTiming = (file.writeNanoseconds, file.checksumNanoseconds)
+        }
         let size = try file.commit(appending: buffer, sync: false)
         buffer.removeAll()
         return FileSummary(path: path, rows: rows, bytes: size, rowGroups: 0, sha256: file.sha256)
+    }
+
+    /// Where this writer's time has gone so far: formatting text counts as encoding.
+    public var timing: StageTimes {
+        let (write, checksum) = file.map { ($0.writeNanoseconds, $0.checksumNanoseconds) } ?? fileTiming
+        let accounted = write &+ checksum
+        return StageTimes(encoding: busyNanoseconds > accounted ? busyNanoseconds - accounted : 0, writing: write, checksumming: checksum)
     }
 
     /// Removes the temporary file; nothing appears under `path`.

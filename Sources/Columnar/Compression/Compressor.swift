@@ -12,6 +12,8 @@ public final class Compressor {
     public let level: Int32
     private var zstdContext: OpaquePointer?
     private var scratch: [UInt8] = []
+    /// Nanoseconds spent in the codec so far (a writer reads it before and after its calls).
+    public private(set) var nanoseconds: UInt64 = 0
 
     /// The default zstd level: 3, zstd's own default.
     public static let defaultZstdLevel: Int32 = 3
@@ -42,6 +44,7 @@ public final class Compressor {
             let bound = snappy_max_compressed_length(input.count)
             if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
             var written = bound
+            let start = MonotonicClock.nanoseconds()
             let status = scratch.withUnsafeMutableBytes { out in
                 snappy_compress(
                     input.baseAddress?.assumingMemoryBound(to: CChar.self),
@@ -50,6 +53,7 @@ public final class Compressor {
                     &written
                 )
             }
+            nanoseconds &+= MonotonicClock.since(start)
             guard status == SNAPPY_OK else { throw .compression("snappy status \(status.rawValue)") }
             return try withBytes(scratch) { out throws(ColumnarError) in
                 try body(UnsafeRawBufferPointer(rebasing: out[0..<written]))
@@ -59,9 +63,11 @@ public final class Compressor {
             if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
             let context = zstdContext
             let level = level
+            let start = MonotonicClock.nanoseconds()
             let written = scratch.withUnsafeMutableBytes { out in
                 ZSTD_compressCCtx(context, out.baseAddress, bound, input.baseAddress, input.count, level)
             }
+            nanoseconds &+= MonotonicClock.since(start)
             if ZSTD_isError(written) != 0 {
                 throw .compression("zstd: \(String(cString: ZSTD_getErrorName(written)))")
             }

@@ -18,6 +18,10 @@ final class AtomicFile {
     private let digest: SHA256?
     /// The file's SHA-256 in hex, once committed with a digest.
     private(set) var sha256: String?
+    /// Nanoseconds in `write(2)`, `fsync`, `close` and `rename` so far.
+    private(set) var writeNanoseconds: UInt64 = 0
+    /// Nanoseconds in the SHA-256 digest so far.
+    private(set) var checksumNanoseconds: UInt64 = 0
 
     /// Creates the temporary file.
     init(path: String, checksum: Bool = false) throws(ColumnarError) {
@@ -37,6 +41,7 @@ final class AtomicFile {
     /// Appends `bytes`.
     func write(_ bytes: UnsafeRawBufferPointer) throws(ColumnarError) {
         guard fd >= 0 else { throw .writerClosed }
+        let start = MonotonicClock.nanoseconds()
         var done = 0
         while done < bytes.count {
             let n = system_write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -47,7 +52,14 @@ final class AtomicFile {
             }
             done += n
         }
-        digest?.update(bytes)
+        if let digest {
+            let written = MonotonicClock.nanoseconds()
+            writeNanoseconds &+= written &- start
+            digest.update(bytes)
+            checksumNanoseconds &+= MonotonicClock.since(written)
+        } else {
+            writeNanoseconds &+= MonotonicClock.since(start)
+        }
         offset += Int64(bytes.count)
     }
 
@@ -67,6 +79,8 @@ final class AtomicFile {
     /// Closes the file and renames it to its final name; with `sync`, first `fsync`s it.
     func commit(sync: Bool) throws(ColumnarError) {
         guard fd >= 0 else { throw .writerClosed }
+        let start = MonotonicClock.nanoseconds()
+        defer { writeNanoseconds &+= MonotonicClock.since(start) }
         if sync && system_fsync(fd) != 0 {
             let code = system_errno
             abandon()

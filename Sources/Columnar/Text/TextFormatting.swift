@@ -117,24 +117,42 @@ package func appendISOTimestamp(microsSinceEpoch micros: Int64, utc: Bool, to ou
 }
 
 @usableFromInline
-let lowercaseHexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+/// The lowercase hex digit of `nibble` (0...15), without a table lookup.
+@inlinable @inline(__always)
+func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble &+ (nibble < 10 ? 48 : 87)
+}
 
 /// Appends `bytes` as lowercase hexadecimal.
 @inlinable
 package func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    out.reserveCapacity(out.count + 2 * bytes.count)
     for b in bytes {
-        out.append(lowercaseHexDigits[Int(b >> 4)])
-        out.append(lowercaseHexDigits[Int(b & 0x0F)])
+        out.append(hexDigit(b >> 4))
+        out.append(hexDigit(b & 0x0F))
     }
 }
 
 /// Appends 16 bytes as a canonical UUID, `8-4-4-4-12` lowercase hex digits.
+///
+/// The 36 characters are formed in a stack buffer and appended with one copy: UUID columns are
+/// among the widest a generator writes, and per-character appends cost a capacity check each.
 @inlinable
 package func appendUUID(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
     precondition(bytes.count == 16, "a UUID has 16 bytes")
-    for (i, b) in bytes.enumerated() {
-        if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
-        out.append(lowercaseHexDigits[Int(b >> 4)])
-        out.append(lowercaseHexDigits[Int(b & 0x0F)])
+    var text: (UInt64, UInt64, UInt64, UInt64, UInt32) = (0, 0, 0, 0, 0)
+    withUnsafeMutableBytes(of: &text) { t in
+        var j = 0
+        for i in 0..<16 {
+            if i == 4 || i == 6 || i == 8 || i == 10 {
+                t[j] = UInt8(ascii: "-")
+                j &+= 1
+            }
+            let b = bytes[i]
+            t[j] = hexDigit(b >> 4)
+            t[j &+ 1] = hexDigit(b & 0x0F)
+            j &+= 2
+        }
     }
+    withUnsafeBytes(of: &text) { out.append(contentsOf: $0) }
 }

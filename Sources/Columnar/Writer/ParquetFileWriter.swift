@@ -30,6 +30,11 @@ public final class ParquetFileWriter {
     private var rowGroups: [RowGroup] = []
     private var rowsInGroup = 0
     private var totalRows: Int64 = 0
+    /// Nanoseconds inside `write` and `close`, and the compressor's share of them.
+    private var busyNanoseconds: UInt64 = 0
+    private var compressNanoseconds: UInt64 = 0
+    /// The file's write and checksum times, kept once it is closed.
+    private var fileTiming: (write: UInt64, checksum: UInt64) = (0, 0)
 
     /// Row-group byte-size checks happen every this many rows.
     private static let sliceRows = 8192
@@ -69,6 +74,12 @@ public final class ParquetFileWriter {
     /// Appends rows `rows` of `chunk`, closing row groups as they reach their limits.
     public func write(_ chunk: Chunk, rows: Range<Int>) throws(ColumnarError) {
         guard let file else { throw .writerClosed }
+        let started = MonotonicClock.nanoseconds()
+        let compressorStart = compressor.nanoseconds
+        defer {
+            busyNanoseconds &+= MonotonicClock.since(started)
+            compressNanoseconds &+= compressor.nanoseconds &- compressorStart
+        }
         do throws(ColumnarError) {
             guard chunk.schema == schema else { throw ColumnarError.invalidData("the chunk's schema is not the writer's") }
             try chunk.validate()
@@ -124,7 +135,36 @@ public final class ParquetFileWriter {
         // Finished or failed, the file is done. If anything below throws, dropping the last
         // reference to `file` removes the temporary file (AtomicFile's deinit).
         self.file = nil
+        let started = MonotonicClock.nanoseconds()
+        let compressorStart = compressor.nanoseconds
+        defer {
+            busyNanoseconds &+= MonotonicClock.since(started)
+            compressNanoseconds &+= compressor.nanoseconds &- compressorStart
+            fileTiming = (file.writeNanoseconds, file.checksumNanoseconds)
+        }
         try closeRowGroup(file)
+        var tail = encodedFooter()
+        appendLittleEndian(UInt32(tail.count), to: &tail)
+        tail.append(contentsOf: ParquetFileWriter.magic)
+        let size = try file.commit(appending: tail, sync: options.sync)
+        return FileSummary(path: path, rows: totalRows, bytes: size, rowGroups: rowGroups.count, sha256: file.sha256,
+                           uncompressedBytes: rowGroups.reduce(0) { $0 + $1.totalByteSize })
+    }
+
+    /// Where this writer's time has gone so far: encoding (the rest of its time in `write` and
+    /// `close`), compressing, writing and checksumming. After `close()`, the file's whole cost.
+    public var timing: StageTimes {
+        let (write, checksum) = file.map { ($0.writeNanoseconds, $0.checksumNanoseconds) } ?? fileTiming
+        let accounted = compressNanoseconds &+ write &+ checksum
+        return StageTimes(
+            encoding: busyNanoseconds > accounted ? busyNanoseconds - accounted : 0,
+            compressing: compressNanoseconds, writing: write, checksumming: checksum)
+    }
+
+    /// The Thrift-encoded `FileMetaData` of the row groups closed so far (the footer `close()`
+    /// writes, before its length and magic).
+    @_spi(Benchmarks)
+    public func encodedFooter() -> [UInt8] {
         let metadata = FileMetaData(
             schema: schema,
             numRows: totalRows,
@@ -134,11 +174,15 @@ public final class ParquetFileWriter {
         )
         var w = CompactWriter(reservingCapacity: 4096)
         w.writeStruct(metadata.write)
-        var tail = w.bytes
-        appendLittleEndian(UInt32(tail.count), to: &tail)
-        tail.append(contentsOf: ParquetFileWriter.magic)
-        let size = try file.commit(appending: tail, sync: options.sync)
-        return FileSummary(path: path, rows: totalRows, bytes: size, rowGroups: rowGroups.count, sha256: file.sha256)
+        return w.bytes
+    }
+
+    /// Closes the open row group early, as reaching its row limit would (for benchmarks that
+    /// need a footer of many row groups).
+    @_spi(Benchmarks)
+    public func flushRowGroup() throws(ColumnarError) {
+        guard let file else { throw .writerClosed }
+        try closeRowGroup(file)
     }
 
     /// Gives up on the file: the temporary file is removed and nothing appears under `path`.
@@ -156,12 +200,15 @@ public struct FileSummary: Sendable, Hashable {
     public let rowGroups: Int
     /// The file's SHA-256 in hex, when the writer was asked for a checksum.
     public let sha256: String?
+    /// Parquet: the pages' size before compression (the row groups' `total_byte_size`); CSV: `bytes`.
+    public let uncompressedBytes: Int64
 
-    public init(path: String, rows: Int64, bytes: Int64, rowGroups: Int, sha256: String? = nil) {
+    public init(path: String, rows: Int64, bytes: Int64, rowGroups: Int, sha256: String? = nil, uncompressedBytes: Int64? = nil) {
         self.path = path
         self.rows = rows
         self.bytes = bytes
         self.rowGroups = rowGroups
         self.sha256 = sha256
+        self.uncompressedBytes = uncompressedBytes ?? bytes
     }
 }

@@ -86,13 +86,15 @@ public enum EcommerceRun {
         let model = EcommerceModel(seed: options.seed, startDay: options.startDay, days: options.days, scale: options.scale, scenario: scenario)
         let threads = options.threads ?? FileSystem.coreCount()
         let concurrency = max(1, min(threads, (options.memoryLimit - GenerateOptions.baseMemory) / perWorkerMemory, model.plan.shards.count))
-        let writer = FixtureWriter(model: model, options: options, directory: directory)
+        let writer = FixtureWriter(model: model, options: options, directory: directory, progress: progress, threads: concurrency)
         progress.rowsTotal.add(Int(model.plan.shards.reduce(0.0) { $0 + Double($1.sessions.count) * SessionPlan.eventsPerSession }), ordering: .relaxed)
         do {
-            try writer.writeCategories()
-            try writer.writeProducts()
+            try writer.serialPhase { () throws(ColumnarError) in
+                try writer.writeCategories()
+                try writer.writeProducts()
+            }
             try await writer.writeSessions(concurrency: concurrency, progress: progress)
-            try writer.writeUsers()
+            try writer.serialPhase { () throws(ColumnarError) in try writer.writeUsers() }
             let manifest = try writer.finish()
             try FileSystem.writeAtomically(directory + "/" + Manifest.fileName, Array(manifest.serialized().utf8) + [10])
             try FileSystem.writeAtomically(directory + "/" + Manifest.successFileName, [])
@@ -156,11 +158,17 @@ final class FixtureWriter: Sendable {
     let truth = Mutex(AnomalyTally())
     let spend: Mutex<[Int64]>
     let eventsByDay = Mutex<[Int: Int]>([:])
+    /// Where the writers' and workers' time goes.
+    let progress: RunProgress
+    /// Workers in the session phase; the others idle through the one-thread phases.
+    let threads: Int
 
-    init(model: EcommerceModel, options: EcommerceOptions, directory: String) {
+    init(model: EcommerceModel, options: EcommerceOptions, directory: String, progress: RunProgress, threads: Int) {
         self.model = model
         self.options = options
         self.directory = directory
+        self.progress = progress
+        self.threads = threads
         writerOptions = WriterOptions(
             codec: options.codec, zstdLevel: options.zstdLevel, rowGroupRowLimit: EcommerceOptions.rowGroupRows,
             rowGroupByteLimit: GenerateOptions.rowGroupBytes,
@@ -185,9 +193,22 @@ final class FixtureWriter: Sendable {
 
     func close(_ writer: ParquetFileWriter, relative: String, partition: [String: String] = [:], shard: Int = 0) throws(ColumnarError) {
         let summary = try writer.close()
+        progress.add(writer.timing)
+        progress.uncompressedBytesDone.add(Int(summary.uncompressedBytes), ordering: .relaxed)
         records.withLock {
             $0.append(FileRecord(path: relative, rows: summary.rows, bytes: summary.bytes, sha256: summary.sha256 ?? "", partition: partition, shard: shard))
         }
+    }
+
+    /// Runs a phase on one thread: its time outside the writers counts as generating, and the
+    /// other workers' idle time as waiting.
+    func serialPhase(_ body: () throws(ColumnarError) -> Void) throws(ColumnarError) {
+        let start = MonotonicClock.nanoseconds()
+        let writersBefore = progress.stages.withLock { $0.writer }
+        try body()
+        let elapsed = MonotonicClock.since(start)
+        let writers = progress.stages.withLock { $0.writer } - writersBefore
+        progress.add(StageTimes(generating: elapsed > writers ? elapsed - writers : 0, waiting: UInt64(threads - 1) * elapsed))
     }
 
     func writeCategories() throws(ColumnarError) {
@@ -270,32 +291,47 @@ final class FixtureWriter: Sendable {
 
         let state = SessionRunState()
         let window = 2 * concurrency
+        let phaseStart = MonotonicClock.nanoseconds()
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
                     let compressor = Compressor(codec: self.options.codec, level: self.options.zstdLevel)
+                    var times = StageTimes()
+                    var spareEvents: Chunk?
+                    defer {
+                        progress.add(times)
+                        state.workerNanoseconds.add(Int(MonotonicClock.since(phaseStart)), ordering: .relaxed)
+                    }
                     while !state.failed {
                         let k = state.next.add(1, ordering: .relaxed).oldValue
                         guard k < shards.count else { return }
                         // Bounded backlog: at most `window` shards ahead of the sink.
+                        let waitStart = MonotonicClock.nanoseconds()
                         while k >= sink.written + window && !state.failed {
                             try? await Task.sleep(nanoseconds: 500_000)
                         }
+                        times.waiting += MonotonicClock.since(waitStart)
                         do throws(ColumnarError) {
-                            var simulator = SessionSimulator(model: self.model)
-                            simulator.run(shards[k])
-                            var output = simulator.out
+                            let simulateStart = MonotonicClock.nanoseconds()
+                            let spare = spareEvents.take()
+                            var output = SessionSimulator.simulate(shards[k], model: self.model, spareEvents: spare)
+                            times.generating += MonotonicClock.since(simulateStart)
                             if !self.flat {
+                                let mainDay = output.events.max { $0.value.rowCount < $1.value.rowCount }?.key
                                 for day in output.events.keys.sorted() {
-                                    let chunk = output.events[day]!
+                                    var chunk = output.events.removeValue(forKey: day)!
                                     let date = formatISODate(self.model.startDay + Int64(day))
                                     let relative = "events/date=\(date)/\(HivePath.fileName(part: k, format: .parquet))"
                                     let w = try self.makeWriter(relative, schema: EcommerceTables.events, compressor: compressor)
                                     try w.write(chunk)
                                     try self.close(w, relative: relative, partition: ["date": date], shard: k)
                                     progress.rowsDone.add(chunk.rowCount, ordering: .relaxed)
+                                    // Keep the shard's main day's chunk (not a midnight spill's) for the next shard.
+                                    if day == mainDay {
+                                        chunk.reset()
+                                        spareEvents = chunk
+                                    }
                                 }
-                                output.events = [:]
                             }
                             try sink.submit(k, output) { out throws(ColumnarError) in try self.absorb(out, sink: sink, progress: progress) }
                         } catch {
@@ -306,6 +342,10 @@ final class FixtureWriter: Sendable {
                 }
             }
         }
+        // Workers out of shards idle until the last one finishes.
+        let phaseTime = UInt64(concurrency) * MonotonicClock.since(phaseStart)
+        let busy = UInt64(state.workerNanoseconds.load(ordering: .relaxed))
+        progress.add(StageTimes(waiting: phaseTime > busy ? phaseTime - busy : 0))
         if let error = state.failure.withLock({ $0 }) { throw error }
         try close(sink.orders!, relative: ordersPath)
         try close(sink.items!, relative: itemsPath)
@@ -340,7 +380,7 @@ final class FixtureWriter: Sendable {
             let u = model.users.user(i)
             chunk.columns[0].appendBuilding { appendUUIDText(u.id, to: &$0) }
             email.removeAll(keepingCapacity: true)
-            appendEmail(user: i, draw: u.emailDraw, to: &email)
+            Words.appendEmail(user: i, draw: u.emailDraw, to: &email)
             chunk.columns[1].append(bytes: email)
             chunk.columns[2].append(u.createdAt)
             chunk.columns[3].appendCode(UInt32(u.country))
@@ -361,17 +401,6 @@ final class FixtureWriter: Sendable {
         }
         if chunk.rowCount > 0 { try w.write(chunk) }
         try close(w, relative: relative)
-    }
-
-    /// `first.last123@domain`: unique, since it ends with the user's index.
-    private func appendEmail(user i: Int, draw: UInt64, to out: inout [UInt8]) {
-        var rng = SplitMix64(state: draw)
-        Words.firstNames.appendSlug(rng.nextIndex(Words.firstNames.count), to: &out)
-        out.append(rng.nextBool(probability: 0.5) ? UInt8(ascii: ".") : UInt8(ascii: "_"))
-        Words.lastNames.appendSlug(rng.nextIndex(Words.lastNames.count), to: &out)
-        appendDecimalDigits(Int64(i) + 1, to: &out)
-        out.append(UInt8(ascii: "@"))
-        Words.emailDomains.append(rng.nextIndex(Words.emailDomains.count), to: &out)
     }
 
     var severity: Double? {
@@ -436,6 +465,8 @@ final class OrderedSink: @unchecked Sendable {
 /// The session workers' shared state: the next shard to take and the first failure.
 private final class SessionRunState: Sendable {
     let next = Atomic<Int>(0)
+    /// The sum of the workers' lifetimes, from the phase's start to each one's end.
+    let workerNanoseconds = Atomic<Int>(0)
     let failure = Mutex<ColumnarError?>(nil)
     var failed: Bool { failure.withLock { $0 != nil } }
 }

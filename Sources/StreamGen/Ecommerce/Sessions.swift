@@ -80,13 +80,26 @@ struct SessionSimulator {
     private var previousPage: [UInt8] = []
     private var externalReferrer: Int?
     private var props: [UInt8] = []
+    /// An emptied events chunk of an earlier shard, filled again before any new one is allocated.
+    private var spareEvents: Chunk?
 
-    init(model: EcommerceModel) {
+    /// - Parameter spareEvents: an emptied events chunk to reuse (a worker hands back its last
+    ///   shard's largest), so that a run does not grow a new chunk per shard by doubling, which
+    ///   copies it several times and leaves the smaller buffers behind as heap fragments.
+    init(model: EcommerceModel, spareEvents: Chunk? = nil) {
         self.model = model
+        self.spareEvents = spareEvents
     }
 
     mutating func run(_ shard: SessionPlan.Shard) {
         for s in shard.sessions { session(day: shard.day, index: s, global: shard.dayBase + s) }
+    }
+
+    /// Simulates `shard`; the output's chunks are then uniquely the caller's, to reuse.
+    static func simulate(_ shard: SessionPlan.Shard, model: EcommerceModel, spareEvents: consuming Chunk?) -> SessionShardOutput {
+        var simulator = SessionSimulator(model: model, spareEvents: spareEvents)
+        simulator.run(shard)
+        return simulator.out
     }
 
     /// Session `index` of day `d` (run-wide index `global`).
@@ -426,7 +439,7 @@ struct SessionSimulator {
         json.append(UInt8(ascii: "}"))
         props = json
         let partition = model.dayIndex(inserted)
-        var chunk = out.events.removeValue(forKey: partition) ?? Chunk(schema: EcommerceTables.events, capacity: 16_384)
+        var chunk = out.events.removeValue(forKey: partition) ?? spareEvents.take() ?? Chunk(schema: EcommerceTables.events, capacity: 16_384)
         chunk.columns[0].appendBuilding { appendUUIDText(id, to: &$0) }
         if let user = userID { chunk.columns[1].appendBuilding { appendUUIDText(user, to: &$0) } } else { chunk.columns[1].appendNull() }
         chunk.columns[2].appendBuilding { appendUUIDText(sessionID, to: &$0) }

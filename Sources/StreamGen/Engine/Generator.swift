@@ -104,7 +104,8 @@ func rounded(_ value: Double, _ decimals: Int?) -> Double {
     return (value * scale).rounded() / scale
 }
 
-func appendUUIDText(_ value: (UInt64, UInt64), to out: inout [UInt8]) {
+@_spi(Benchmarks)
+public func appendUUIDText(_ value: (UInt64, UInt64), to out: inout [UInt8]) {
     withUnsafeBytes(of: (value.0.bigEndian, value.1.bigEndian)) { appendUUID($0, to: &out) }
 }
 

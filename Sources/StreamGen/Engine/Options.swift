@@ -81,7 +81,14 @@ public final class RunProgress: Sendable {
     public let rowsTotal = Atomic<Int>(0)
     public let filesDone = Atomic<Int>(0)
     public let bytesDone = Atomic<Int>(0)
+    /// The bytes of the files written so far before compression (`FileSummary.uncompressedBytes`).
+    public let uncompressedBytesDone = Atomic<Int>(0)
+    /// Where the workers' time went so far; workers add to it file by file.
+    public let stages = Mutex(StageTimes())
     public init() {}
+
+    /// Adds a file's or a worker's times.
+    public func add(_ times: StageTimes) { stages.withLock { $0 += times } }
 }
 
 /// Why a run did not complete.

@@ -109,10 +109,17 @@ public enum StreamGenEngine {
 
         let state = RunState()
         let context = ShardContext(prepared: prepared)
+        let workersStart = MonotonicClock.nanoseconds()
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<prepared.concurrency {
                 group.addTask {
                     var worker = ShardWorker(context: context)
+                    // A worker out of shards waits for the others: that idle tail counts as waiting.
+                    defer {
+                        progress.add(worker.times)
+                        progress.uncompressedBytesDone.add(worker.uncompressedBytes, ordering: .relaxed)
+                        state.workerNanoseconds.add(Int(MonotonicClock.since(workersStart)), ordering: .relaxed)
+                    }
                     while true {
                         if state.failed { return }
                         let k = state.next.add(1, ordering: .relaxed).oldValue
@@ -135,6 +142,9 @@ public enum StreamGenEngine {
                 }
             }
         }
+        let workersTime = UInt64(prepared.concurrency) * MonotonicClock.since(workersStart)
+        let busy = UInt64(state.workerNanoseconds.load(ordering: .relaxed))
+        progress.add(StageTimes(waiting: workersTime > busy ? workersTime - busy : 0))
         let files = state.files.withLock { $0 }
         let error = state.failure.withLock { $0 }
         let manifest = makeManifest(prepared, files: files, error: error)
@@ -203,6 +213,8 @@ public enum StreamGenEngine {
 /// What a run's workers share: the next shard to take, the files written, the first failure.
 private final class RunState: Sendable {
     let next = Atomic<Int>(0)
+    /// The sum of the workers' lifetimes, from the run's start to each one's end.
+    let workerNanoseconds = Atomic<Int>(0)
     let files = Mutex<[FileRecord]>([])
     let failure = Mutex<String?>(nil)
 

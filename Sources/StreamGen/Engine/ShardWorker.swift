@@ -26,6 +26,11 @@ struct ShardWorker {
     private var chunkTable = -1
     private var indices: [Int] = []
     private var directories = Set<String>()
+    /// Where this worker's time went: generating (filling chunks, partitioning and sorting rows)
+    /// and its writers' stages.
+    private(set) var times = StageTimes()
+    /// The uncompressed size of the files this worker wrote.
+    private(set) var uncompressedBytes = 0
 
     init(context: ShardContext) {
         self.context = context
@@ -77,6 +82,7 @@ struct ShardWorker {
             radix.append(combinations)
             combinations *= table.partitions[p].values.count
         }
+        let partitioningStart = MonotonicClock.nanoseconds()
         let base = shard.rows.lowerBound
         let n = shard.rows.count
         var codes = [UInt32](repeating: 0, count: n)
@@ -96,6 +102,7 @@ struct ShardWorker {
             cursor[c] += 1
         }
         codes = []
+        times.generating += MonotonicClock.since(partitioningStart)
         for combined in 0..<combinations where counts[combined + 1] > counts[combined] {
             var directory = table.name
             var partition: [String: String] = [:]
@@ -135,7 +142,9 @@ struct ShardWorker {
         var row = row
         let sortedRows: [Int]?
         if let sorter = table.sorter {
+            let sortStart = MonotonicClock.nanoseconds()
             sortedRows = sorter.sorted((0..<count).map(row))
+            times.generating += MonotonicClock.since(sortStart)
             row = { sortedRows![$0] }
         } else {
             sortedRows = nil
@@ -156,6 +165,7 @@ struct ShardWorker {
                 throw ColumnarError.invalidData("stopped: another shard failed")
             }
             let n = min(capacity, count - done)
+            let fillStart = MonotonicClock.nanoseconds()
             for k in 0..<n { indices[k] = row(done + k) }
             chunk!.reset()
             indices.withUnsafeBufferPointer { all in
@@ -165,11 +175,14 @@ struct ShardWorker {
                     ChunkFiller.fill(&chunk!.columns[fileIndex], column, rows: rows)
                 }
             }
+            times.generating += MonotonicClock.since(fillStart)
             try writer.write(chunk!, rows: 0..<n)
             done += n
             rowsDone(n)
         }
         let summary = try writer.close()
+        times += writer.timing
+        uncompressedBytes += Int(summary.uncompressedBytes)
         record(FileRecord(path: relative, rows: summary.rows, bytes: summary.bytes, sha256: summary.sha256 ?? "",
                           partition: partition, shard: shard))
     }

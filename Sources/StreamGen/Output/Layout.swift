@@ -52,6 +52,7 @@ protocol TableFileWriter: AnyObject {
     func write(_ chunk: Chunk, rows: Range<Int>) throws(ColumnarError)
     func close() throws(ColumnarError) -> FileSummary
     func abandon()
+    var timing: StageTimes { get }
 }
 
 extension ParquetFileWriter: TableFileWriter {}

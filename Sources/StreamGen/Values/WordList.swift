@@ -1,3 +1,5 @@
+import Columnar
+
 /// A list of words held as one byte arena and offsets, built once from a `|`-separated literal:
 /// values are copied straight into a column's arena, never through `String`.
 public struct WordList: Sendable {
@@ -43,8 +45,9 @@ public struct WordList: Sendable {
 }
 
 /// The word lists behind `TextKind`: compact, written for StreamGen, not a port of any faker.
-enum Words {
-    static let firstNames = WordList("""
+@_spi(Benchmarks)
+public enum Words {
+    public static let firstNames = WordList("""
     James|Mary|Robert|Patricia|John|Jennifer|Michael|Linda|David|Elizabeth|William|Barbara|Richard|Susan|Joseph|\
     Jessica|Thomas|Sarah|Christopher|Karen|Charles|Lisa|Daniel|Nancy|Matthew|Betty|Anthony|Sandra|Mark|Margaret|\
     Donald|Ashley|Steven|Kimberly|Andrew|Emily|Paul|Donna|Joshua|Michelle|Kenneth|Carol|Kevin|Amanda|Brian|Melissa|\
@@ -60,7 +63,7 @@ enum Words {
     Wei|Mei|Hiroshi|Yuki|Carlos|Lucia|Mateo|Sofia|Lars|Ingrid|Pierre|Chloe|Hans|Lena|Ahmed|Fatima|Omar|Leila
     """)
 
-    static let lastNames = WordList("""
+    public static let lastNames = WordList("""
     Smith|Johnson|Williams|Brown|Jones|Garcia|Miller|Davis|Rodriguez|Martinez|Hernandez|Lopez|Gonzalez|Wilson|\
     Anderson|Thomas|Taylor|Moore|Jackson|Martin|Lee|Perez|Thompson|White|Harris|Sanchez|Clark|Ramirez|Lewis|Robinson|\
     Walker|Young|Allen|King|Wright|Scott|Torres|Nguyen|Hill|Flores|Green|Adams|Nelson|Baker|Hall|Rivera|Campbell|\
@@ -186,7 +189,7 @@ enum Words {
     shopnest.com|brightmart.io|northpeak.store|lumina.shop|oakridge-outfitters.com|verdant.market|kestrel.app|\
     tidewater.co|halcyonhome.com|emberlabs.dev
     """)
-    static let emailDomains = WordList("""
+    public static let emailDomains = WordList("""
     gmail.com|yahoo.com|outlook.com|hotmail.com|icloud.com|proton.me|aol.com|mail.com|gmx.de|yahoo.co.uk|\
     example.com|example.org
     """)
@@ -218,4 +221,17 @@ enum Words {
     static let areaCodes = WordList("""
     212|213|312|415|617|646|702|713|206|303|305|404|503|512|602|615|704|718|801|818|917|919|925|949|972
     """)
+}
+
+extension Words {
+    /// `first.last123@domain`: unique, since it ends with the user's index.
+    public static func appendEmail(user i: Int, draw: UInt64, to out: inout [UInt8]) {
+        var rng = SplitMix64(state: draw)
+        firstNames.appendSlug(rng.nextIndex(firstNames.count), to: &out)
+        out.append(rng.nextBool(probability: 0.5) ? UInt8(ascii: ".") : UInt8(ascii: "_"))
+        lastNames.appendSlug(rng.nextIndex(lastNames.count), to: &out)
+        appendDecimalDigits(Int64(i) + 1, to: &out)
+        out.append(UInt8(ascii: "@"))
+        emailDomains.append(rng.nextIndex(emailDomains.count), to: &out)
+    }
 }
