@@ -68,6 +68,11 @@ struct ChildRun {
     var cpu: Double
     var peakRSS: Int64
 
+    /// This executable, to run its own subcommands (`generate --json`) as children.
+    static var thisExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
     /// What the child printed on standard output, when `measure` was asked to keep it.
     var output = Data()
 

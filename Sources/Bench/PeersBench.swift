@@ -70,7 +70,7 @@ struct PeersBench: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw ValidationError("--python \(python) is missing: run `make venv` (or give a Python with pyarrow, duckdb and numpy)")
         }
-        let me = try executablePath()
+        let me = ChildRun.thisExecutable
         try? FileManager.default.removeItem(atPath: out)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: out + "/source") }
@@ -238,10 +238,6 @@ struct PeersBench: ParsableCommand {
             rows += try ParquetReader(path: directory + "/" + path).rowCount
         }
         return rows
-    }
-
-    func executablePath() throws -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
     func mib(_ bytes: Int64) -> String { String(format: "%.0f MiB", Double(bytes) / 1_048_576) }

@@ -53,7 +53,7 @@ struct ScalingBench: ParsableCommand {
             }
         } ?? Array(1...cores)
         guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
-        let self_ = try executablePath()
+        let self_ = ChildRun.thisExecutable
         let runDirectory = out + "/run"
         try? FileManager.default.removeItem(atPath: runDirectory)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -110,12 +110,6 @@ struct ScalingBench: ParsableCommand {
         try report.markdown().write(toFile: out + "/report.md", atomically: true, encoding: .utf8)
         try report.chart().write(toFile: out + "/scaling.svg", atomically: true, encoding: .utf8)
         print("wrote \(out)/report.md and \(out)/scaling.svg")
-    }
-
-    /// This executable, to run `generate` in children.
-    func executablePath() throws -> String {
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
-        return CommandLine.arguments[0]
     }
 
     /// Free bytes on the file system holding `path` (or its nearest existing parent).

@@ -100,7 +100,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Footer encoding: FileMetaData of 64 row groups × 32 columns with statistics.
-    Benchmark("footer encoding, 64 row groups × 32 columns") { benchmark in
+    Benchmark("footer encoding, 64 row groups of 32 columns") { benchmark in
         let wide = try! Schema((0..<32).map { Column("c\($0)", $0 % 2 == 0 ? .int64 : .string, .optional) })
         var chunk = Chunk(schema: wide, capacity: 64)
         for r in 0..<64 {
