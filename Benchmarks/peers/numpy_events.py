@@ -229,9 +229,13 @@ def shared(seed, events):
     return (ids, slugs), users
 
 
+# The catalog and user pool, built once in the parent before the workers fork.
+SHARED = None
+
+
 def write_day(job):
     out_dir, seed, day, n, start_date, codec, level, row_group = job
-    products, users = shared(seed, n * 7)
+    products, users = SHARED
     date = start_date + dt.timedelta(days=day)
     start_us = int(dt.datetime(date.year, date.month, date.day).timestamp()) * 1_000_000
     table = day_batch(seed, day, n, start_us, products, users)
@@ -264,7 +268,9 @@ def main():
     start_date = dt.date(2024, 1, 8)
     jobs = [(args.out_dir, args.seed, d, per_day[d], start_date, codec, level, args.row_group_size) for d in range(args.days)]
 
+    global SHARED
     started = time.perf_counter()
+    SHARED = shared(args.seed, args.events)
     if args.workers == 1:
         results = [write_day(j) for j in jobs]
         peaks = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024]

@@ -72,20 +72,17 @@ struct GenerateBench: AsyncParsableCommand {
         let cpuStart = Measure.cpuSeconds()
         let clock = ContinuousClock()
         let started = clock.now
-        let outcome: RunOutcome
+        var result: GenerateResult
         if pack == EcommercePack.name {
-            outcome = try await runEcommerce(codec: codec, memory: memory, rowTarget: rowTarget, progress: progress)
+            result = try await runEcommerce(codec: codec, memory: memory, rowTarget: rowTarget, progress: progress)
         } else {
-            outcome = try await runDeclarative(codec: codec, memory: memory, rowTarget: rowTarget, progress: progress)
+            result = try await runDeclarative(codec: codec, memory: memory, rowTarget: rowTarget, progress: progress)
         }
         let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let result = GenerateResult(
-            pack: pack, table: outcome.table, scale: outcome.scale, threads: outcome.threads, codec: outcome.codec,
-            rows: outcome.rows, allRows: outcome.allRows, seconds: seconds, cpuSeconds: Measure.cpuSeconds() - cpuStart,
-            peakRSS: Int64(Measure.peakResidentBytes), bytes: outcome.bytes,
-            uncompressedBytes: Int64(progress.uncompressedBytesDone.load(ordering: .relaxed)),
-            stages: progress.stages.withLock { $0 })
+        result.record(
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            cpuSeconds: Measure.cpuSeconds() - cpuStart, peakRSS: Int64(Measure.peakResidentBytes),
+            uncompressedBytes: Int64(progress.uncompressedBytesDone.load(ordering: .relaxed)), stages: progress.stages.withLock { $0 })
         if json {
             print(result.jsonLine)
         } else {
@@ -93,20 +90,13 @@ struct GenerateBench: AsyncParsableCommand {
         }
     }
 
-    struct RunOutcome {
-        var table: String
-        var scale: Double
-        var threads: Int
-        var codec: String
-        var rows: Int64
-        var allRows: Int64
-        var bytes: Int64
-    }
-
     /// Ecommerce events number about this many per unit of scale (7 days).
     static let ecommerceEventsPerScale = 495_000.0
 
-    func runEcommerce(codec: CompressionCodec?, memory: Int, rowTarget: Int?, progress: RunProgress) async throws -> RunOutcome {
+    /// The threads the run uses.
+    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    func runEcommerce(codec: CompressionCodec?, memory: Int, rowTarget: Int?, progress: RunProgress) async throws -> GenerateResult {
         let counted = table ?? "events"
         guard EcommerceTables.names.contains(counted) else {
             throw ValidationError("--table: ecommerce has no table '\(counted)' (it has: \(EcommerceTables.names.joined(separator: ", ")))")
@@ -121,12 +111,12 @@ struct GenerateBench: AsyncParsableCommand {
         let summaries: [FixtureSummary]
         do { summaries = try await EcommerceRun.generate(options, progress: progress) } catch { throw ValidationError("\(error)") }
         let summary = summaries[0]
-        return RunOutcome(
-            table: counted, scale: options.scale, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-            codec: options.codec.name, rows: summary.rows[counted] ?? 0, allRows: summary.rows.values.reduce(0, +), bytes: summary.bytes)
+        return GenerateResult(
+            pack: pack, table: counted, scale: options.scale, threads: threadCount, codec: options.codec.name,
+            rows: summary.rows[counted] ?? 0, allRows: summary.rows.values.reduce(0, +), bytes: summary.bytes)
     }
 
-    func runDeclarative(codec: CompressionCodec?, memory: Int, rowTarget: Int?, progress: RunProgress) async throws -> RunOutcome {
+    func runDeclarative(codec: CompressionCodec?, memory: Int, rowTarget: Int?, progress: RunProgress) async throws -> GenerateResult {
         guard let spec = Packs.named(pack) else {
             throw ValidationError("unknown pack '\(pack)' (known: \((Packs.all.map(\.name) + [EcommercePack.name]).joined(separator: ", ")))")
         }
@@ -138,18 +128,19 @@ struct GenerateBench: AsyncParsableCommand {
         if let codec { options.codec = codec }
         options.zstdLevel = zstdLevel
         options.memoryLimit = memory
+        let prepared: StreamGenEngine.Prepared
         let manifest: Manifest
         do {
-            let prepared = try StreamGenEngine.prepare(options)
+            prepared = try StreamGenEngine.prepare(options)
             manifest = try await StreamGenEngine.run(prepared, progress: progress)
         } catch {
             throw ValidationError("\(error)")
         }
         let all = manifest.tables.reduce(0) { $0 + $1.rows }
-        return RunOutcome(
-            table: table ?? manifest.tables.map(\.name).joined(separator: ","), scale: options.scale,
-            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, codec: options.codec.name,
-            rows: all, allRows: all, bytes: manifest.tables.reduce(0) { $0 + $1.bytes })
+        // With --rows, the scale is what the plan derived from it.
+        return GenerateResult(
+            pack: pack, table: table ?? manifest.tables.map(\.name).joined(separator: ","), scale: prepared.shape.scale,
+            threads: threadCount, codec: options.codec.name, rows: all, allRows: all, bytes: manifest.tables.reduce(0) { $0 + $1.bytes })
     }
 }
 
@@ -180,8 +171,8 @@ struct GenerateResult: Codable {
         case uncompressedBytes = "uncompressed_bytes", stageSeconds = "stage_seconds"
     }
 
-    init(pack: String, table: String, scale: Double, threads: Int, codec: String, rows: Int64, allRows: Int64, seconds: Double,
-         cpuSeconds: Double, peakRSS: Int64, bytes: Int64, uncompressedBytes: Int64, stages: StageTimes) {
+    /// What a run wrote; `record` adds what was measured.
+    init(pack: String, table: String, scale: Double, threads: Int, codec: String, rows: Int64, allRows: Int64, bytes: Int64) {
         self.pack = pack
         self.table = table
         self.scale = scale
@@ -189,14 +180,20 @@ struct GenerateResult: Codable {
         self.codec = codec
         self.rows = rows
         self.allRows = allRows
+        self.bytes = bytes
+        seconds = 0
+        cpuSeconds = 0
+        peakRSS = 0
+        uncompressedBytes = 0
+        stageSeconds = [:]
+    }
+
+    mutating func record(seconds: Double, cpuSeconds: Double, peakRSS: Int64, uncompressedBytes: Int64, stages: StageTimes) {
         self.seconds = seconds
         self.cpuSeconds = cpuSeconds
         self.peakRSS = peakRSS
-        self.bytes = bytes
         self.uncompressedBytes = uncompressedBytes
-        var stageSeconds: [String: Double] = [:]
         for (name, ns) in stages.stages { stageSeconds[name] = Double(ns) / 1e9 }
-        self.stageSeconds = stageSeconds
     }
 
     var rowsPerSecond: Double { Double(rows) / seconds }

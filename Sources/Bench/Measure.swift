@@ -48,6 +48,11 @@ enum Measure {
     }
 }
 
+/// The median of `runs` by `key` (the upper one of an even count), as every benchmark reports.
+func median<T>(_ runs: [T], by key: (T) -> Double) -> T {
+    runs.sorted { key($0) < key($1) }[runs.count / 2]
+}
+
 /// `12.3 MB`, `1.2 GB` (decimal units, as throughput figures are quoted).
 func formatBytes(_ bytes: Double) -> String {
     if bytes >= 1e9 { return String(format: "%.2f GB", bytes / 1e9) }
@@ -89,9 +94,7 @@ struct ChildRun {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         let outputPath = NSTemporaryDirectory() + "streamgen-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
-        if captureOutput {
-            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        }
+        if captureOutput { posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600) }
         defer { if captureOutput { unlink(outputPath) } }
         sync()
         let start = Date()

@@ -70,60 +70,45 @@ struct PeersBench: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw ValidationError("--python \(python) is missing: run `make venv` (or give a Python with pyarrow, duckdb and numpy)")
         }
-        let me = ChildRun.thisExecutable
         try? FileManager.default.removeItem(atPath: out)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: out + "/source") }
 
         // The data pyarrow and DuckDB rewrite: StreamGen's events at this scale, written once.
         let source = out + "/source"
-        _ = try ChildRun.measure([me, "generate", "ecommerce", "--scale", String(scale), "--threads", String(threadCounts.max()!),
+        _ = try ChildRun.measure([ChildRun.thisExecutable, "generate", "ecommerce", "--scale", String(scale), "--threads", String(threadCounts.max()!),
                                   "--out", source, "--keep", "--json"], captureOutput: true)
         let events = source + "/events"
 
-        var figures: [Figure] = []
+        var comparisons: [Comparison] = []
         print("peers on the ecommerce events table, scale \(String(format: "%g", scale)), zstd level \(zstdLevel), median of \(self.repeat), \(Machine.cores) cores")
         for codec in codecs {
             for t in threadCounts {
-                var streamgen: [(Double, Int64, Int64)] = []
-                var numpy: [(Double, Int64, Int64)] = []
+                // StreamGen and the numpy peer alternate, run by run.
+                var streamgen: [Figure] = []
+                var numpy: [Figure] = []
                 for _ in 0..<self.repeat {
-                    let child = try ChildRun.measure([me, "generate", "ecommerce", "--scale", String(scale), "--threads", String(t),
-                                                      "--compression", codec, "--zstd-level", String(zstdLevel), "--json",
-                                                      "--out", out + "/run"], captureOutput: true)
-                    let result = try GenerateResult.decode(child.output)
-                    streamgen.append((child.seconds, result.rows, child.peakRSS))
-                    let peer = try python(["numpy_events.py", out + "/numpy", "--events", String(result.rows), "--workers", String(t),
-                                           "--codec", codec, "--zstd-level", String(zstdLevel), "--row-group-size", "100000"])
-                    try? FileManager.default.removeItem(atPath: out + "/numpy")
-                    numpy.append((peer.seconds[0], peer.rows, peer.peakRSSSum ?? peer.peakRSS))
+                    streamgen.append(try runStreamGen(scale: scale, threads: t, codec: codec))
+                    numpy.append(try runNumpy(events: streamgen.last!.rows, workers: t, codec: codec))
                 }
                 let common = ["--codec", codec, "--zstd-level", String(zstdLevel), "--threads", String(t), "--row-group-size", "100000",
                               "--repeat", String(self.repeat)]
                 let arrow = try python(["pyarrow_write.py", events, out + "/pyarrow", "--split"] + common)
                 let duck = try python(["duckdb_copy.py", events, out + "/duckdb"] + common)
-                func median(_ runs: [(Double, Int64, Int64)]) -> (Double, Int64, Int64) { runs.sorted { $0.0 < $1.0 }[runs.count / 2] }
-                let s = median(streamgen), n = median(numpy)
-                figures.append(Figure(name: "StreamGen", codec: codec, threads: t, rows: s.1, seconds: s.0, peakRSS: s.2))
-                figures.append(Figure(name: "pyarrow", codec: codec, threads: t, rows: arrow.rows, seconds: arrow.medianSeconds, peakRSS: arrow.peakRSS))
-                figures.append(Figure(name: "DuckDB", codec: codec, threads: t, rows: duck.rows, seconds: duck.medianSeconds, peakRSS: duck.peakRSS))
-                figures.append(Figure(name: "numpy", codec: codec, threads: t, rows: n.1, seconds: n.0, peakRSS: n.2))
-                print(ratioLine(figures.suffix(4)))
+                let comparison = Comparison(streamgen: median(streamgen, by: \.seconds), peers: [
+                    Figure(name: "pyarrow", codec: codec, threads: t, rows: arrow.rows, seconds: median(arrow.seconds, by: { $0 }), peakRSS: arrow.peakRSS),
+                    Figure(name: "DuckDB", codec: codec, threads: t, rows: duck.rows, seconds: median(duck.seconds, by: { $0 }), peakRSS: duck.peakRSS),
+                    median(numpy, by: \.seconds),
+                ])
+                comparisons.append(comparison)
+                print(comparison.line)
             }
         }
 
         var memory: [Figure] = []
         if memoryScale > 0 {
-            let t = threadCounts.max()!
-            let child = try ChildRun.measure([me, "generate", "ecommerce", "--scale", String(memoryScale), "--threads", String(t),
-                                              "--compression", codecs[0], "--zstd-level", String(zstdLevel), "--json", "--out", out + "/run"],
-                                             captureOutput: true)
-            let result = try GenerateResult.decode(child.output)
-            memory.append(Figure(name: "StreamGen", codec: codecs[0], threads: t, rows: result.rows, seconds: child.seconds, peakRSS: child.peakRSS))
-            let peer = try python(["numpy_events.py", out + "/numpy", "--events", String(result.rows), "--workers", "1",
-                                   "--codec", codecs[0], "--zstd-level", String(zstdLevel), "--row-group-size", "100000"])
-            try? FileManager.default.removeItem(atPath: out + "/numpy")
-            memory.append(Figure(name: "numpy", codec: codecs[0], threads: 1, rows: peer.rows, seconds: peer.seconds[0], peakRSS: peer.peakRSS))
+            memory.append(try runStreamGen(scale: memoryScale, threads: threadCounts.max()!, codec: codecs[0]))
+            memory.append(try runNumpy(events: memory[0].rows, workers: 1, codec: codecs[0]))
             for f in memory {
                 print("memory: \(f.name) \(formatCount(Double(f.rows))) events, \(f.threads) thread(s): peak RSS \(mib(f.peakRSS)), \(formatCount(f.rowsPerSecond)) events/s")
             }
@@ -135,39 +120,64 @@ struct PeersBench: ParsableCommand {
             guard FileManager.default.isExecutableFile(atPath: cli) else { throw ValidationError("\(cli) is missing: run `make venv-bench`") }
             for codec in codecs {
                 for t in threadCounts {
-                    var runs: [(Double, Int64, Int64)] = []
+                    var runs: [Figure] = []
                     for _ in 0..<self.repeat {
                         let directory = out + "/tpch"
                         try? FileManager.default.removeItem(atPath: directory)
                         let child = try ChildRun.measure([cli, "parquet", "-s", String(format: "%g", tpchScale), "--compression",
                                                           codec == "zstd" ? "ZSTD(\(zstdLevel))" : "SNAPPY", "-n", String(t),
                                                           "--output-dir", directory, "--quiet"])
-                        runs.append((child.seconds, try parquetRows(directory), child.peakRSS))
+                        runs.append(Figure(name: "tpchgen-cli", codec: codec, threads: t, rows: try parquetRows(directory),
+                                           seconds: child.seconds, peakRSS: child.peakRSS))
                         try? FileManager.default.removeItem(atPath: directory)
                     }
-                    let m = runs.sorted { $0.0 < $1.0 }[runs.count / 2]
-                    tpch.append(Figure(name: "tpchgen-cli", codec: codec, threads: t, rows: m.1, seconds: m.0, peakRSS: m.2))
+                    tpch.append(median(runs, by: \.seconds))
                 }
             }
         }
 
-        let report = markdown(figures: figures, memory: memory, tpch: tpch)
+        let report = markdown(comparisons: comparisons, memory: memory, tpch: tpch)
         print("")
         print(report)
         try report.write(toFile: out + "/peers.md", atomically: true, encoding: .utf8)
         print("wrote \(out)/peers.md")
     }
 
-    func ratioLine(_ four: ArraySlice<Figure>) -> String {
-        let s = four.first!
-        var line = pad(s.codec, 8) + pad("\(s.threads)", 3) + "StreamGen " + pad(formatCount(s.rowsPerSecond) + "/s", 11)
-        for f in four.dropFirst() {
-            line += "| \(f.name) " + pad(formatCount(f.rowsPerSecond) + "/s", 11) + pad(String(format: "%.2f×", s.rowsPerSecond / f.rowsPerSecond), 7)
+    /// StreamGen's events against the peers, in one codec and thread count.
+    struct Comparison {
+        var streamgen: Figure
+        var peers: [Figure]
+
+        func ratio(_ peer: Figure) -> Double { streamgen.rowsPerSecond / peer.rowsPerSecond }
+
+        var line: String {
+            var line = pad(streamgen.codec, 8) + pad("\(streamgen.threads)", 3) + "StreamGen " + pad(formatCount(streamgen.rowsPerSecond) + "/s", 11)
+            for f in peers {
+                line += "| \(f.name) " + pad(formatCount(f.rowsPerSecond) + "/s", 11) + pad(String(format: "%.2f×", ratio(f)), 7)
+            }
+            return line
         }
-        return line
     }
 
-    func markdown(figures: [Figure], memory: [Figure], tpch: [Figure]) -> String {
+    /// One `generate ecommerce --json` child: events counted, wall time and peak RSS from wait4.
+    func runStreamGen(scale: Double, threads: Int, codec: String) throws -> Figure {
+        let child = try ChildRun.measure([ChildRun.thisExecutable, "generate", "ecommerce", "--scale", String(scale), "--threads", String(threads),
+                                          "--compression", codec, "--zstd-level", String(zstdLevel), "--json", "--out", out + "/run"],
+                                         captureOutput: true)
+        let result = try GenerateResult.decode(child.output)
+        return Figure(name: "StreamGen", codec: codec, threads: threads, rows: result.rows, seconds: child.seconds, peakRSS: child.peakRSS)
+    }
+
+    /// One run of the numpy peer on `workers` processes; its own timer, and the sum of its processes' peaks.
+    func runNumpy(events: Int64, workers: Int, codec: String) throws -> Figure {
+        defer { try? FileManager.default.removeItem(atPath: out + "/numpy") }
+        let peer = try python(["numpy_events.py", out + "/numpy", "--events", String(events), "--workers", String(workers),
+                               "--codec", codec, "--zstd-level", String(zstdLevel), "--row-group-size", "100000"])
+        return Figure(name: "numpy", codec: codec, threads: workers, rows: peer.rows, seconds: peer.seconds[0],
+                      peakRSS: peer.peakRSSSum ?? peer.peakRSS)
+    }
+
+    func markdown(comparisons: [Comparison], memory: [Figure], tpch: [Figure]) -> String {
         var md: [String] = []
         md.append("# StreamGen against peers: ecommerce events")
         md.append("")
@@ -177,12 +187,10 @@ struct PeersBench: ParsableCommand {
         md.append("")
         md.append("| codec | threads | StreamGen events/s | pyarrow write-only | ratio | DuckDB COPY | ratio | numpy + pyarrow | ratio |")
         md.append("|---|---|---|---|---|---|---|---|---|")
-        var k = 0
-        while k + 3 < figures.count {
-            let s = figures[k], a = figures[k + 1], d = figures[k + 2], n = figures[k + 3]
-            func cell(_ f: Figure) -> String { "\(formatCount(f.rowsPerSecond)) | \(String(format: "%.2f×", s.rowsPerSecond / f.rowsPerSecond))" }
-            md.append("| \(s.codec) | \(s.threads) | \(formatCount(s.rowsPerSecond)) | \(cell(a)) | \(cell(d)) | \(cell(n)) |")
-            k += 4
+        for c in comparisons {
+            let s = c.streamgen
+            let cells = c.peers.map { "\(formatCount($0.rowsPerSecond)) | \(String(format: "%.2f×", c.ratio($0)))" }
+            md.append("| \(s.codec) | \(s.threads) | \(formatCount(s.rowsPerSecond)) | " + cells.joined(separator: " | ") + " |")
         }
         if !memory.isEmpty {
             md.append("")
@@ -198,7 +206,7 @@ struct PeersBench: ParsableCommand {
             md.append("")
             md.append("| generator | codec | threads | rows | rows/s | rows/s per core | peak RSS |")
             md.append("|---|---|---|---|---|---|---|")
-            for f in tpch + figures.filter({ $0.name == "StreamGen" }) {
+            for f in tpch + comparisons.map(\.streamgen) {
                 md.append("| \(f.name == "StreamGen" ? "StreamGen ecommerce events" : "tpchgen-cli (all 8 tables)") | \(f.codec) | \(f.threads) | "
                           + "\(formatCount(Double(f.rows))) | \(formatCount(f.rowsPerSecond)) | \(formatCount(f.rowsPerSecond / Double(f.threads))) | \(mib(f.peakRSS)) |")
             }
@@ -216,7 +224,6 @@ struct PeersBench: ParsableCommand {
         enum CodingKeys: String, CodingKey {
             case seconds, rows, bytes, peakRSS = "peak_rss", peakRSSSum = "peak_rss_sum"
         }
-        var medianSeconds: Double { seconds.sorted()[seconds.count / 2] }
     }
 
     /// Runs a peer script and decodes its JSON line; the numpy peer prints one number of seconds.

@@ -87,8 +87,8 @@ struct ScalingBench: ParsableCommand {
             }
             var baseline: Double?
             for t in threadCounts {
-                let runs = samples[t]!.sorted { $0.1.seconds < $1.1.seconds }
-                let (result, child) = runs[runs.count / 2]
+                let runs = samples[t]!
+                let (result, child) = median(runs, by: \.1.seconds)
                 let rates = runs.map { Double($0.0.rows) / $0.1.seconds }
                 var point = ScalingPoint(rowsLabel: label, result: result, wallSeconds: child.seconds, cpuSeconds: child.cpu,
                                          peakRSS: child.peakRSS, minRate: rates.min()!, maxRate: rates.max()!, runs: runs.count)

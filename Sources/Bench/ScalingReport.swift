@@ -106,7 +106,7 @@ struct ScalingReport {
             for rows in rowCounts {
                 let x = xPosition(rows, origin)
                 svg.line(x1: x, y1: top + panelHeight, x2: x, y2: top + panelHeight + 5, stroke: "#999")
-                svg.text(x: x, y: top + panelHeight + 18, formatCount(Double(rows)).replacingOccurrences(of: " ", with: ""), size: 10, anchor: "middle")
+                svg.text(x: x, y: top + panelHeight + 18, formatAxis(Double(rows)), size: 10, anchor: "middle")
             }
             svg.text(x: origin + panelWidth / 2, y: top + panelHeight + 34, "rows (log scale)", size: 11, anchor: "middle")
             if let (g, label) = goal {
@@ -141,7 +141,7 @@ struct ScalingReport {
         let labelWidth = 70.0
         for (row, p) in points.enumerated() {
             let y = top + Double(row) * (barHeight + 4)
-            svg.text(x: origin + labelWidth - 6, y: y + barHeight / 2 + 4, "\(formatCount(Double(p.rows)).replacingOccurrences(of: " ", with: "")) × \(p.threads)t", size: 10, anchor: "end")
+            svg.text(x: origin + labelWidth - 6, y: y + barHeight / 2 + 4, "\(formatAxis(Double(p.rows))) × \(p.threads)t", size: 10, anchor: "end")
             let total = p.result.seconds * Double(p.threads)
             var x = origin + labelWidth
             for (k, stage) in p.result.breakdown.enumerated() {
@@ -168,8 +168,9 @@ struct ScalingReport {
         return 10 * magnitude
     }
 
+    /// `1.5M`, `999k`, `100M`: three significant digits, no space, for axes and labels.
     func formatAxis(_ v: Double) -> String {
-        if v >= 1e6 { return String(format: "%.2gM", v / 1e6) }
+        if v >= 1e6 { return String(format: "%.3gM", v / 1e6) }
         if v >= 1e3 { return String(format: "%.3gk", v / 1e3) }
         return String(format: "%.0f", v)
     }

@@ -97,16 +97,16 @@ struct WriterBench: ParsableCommand {
                             peerTimes.append(try runPeer(python: peerPython, codec: codec, threads: threadCount))
                         }
                     }
-                    let median = runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
+                    let typical = median(runs, by: \.seconds)
                     let totalRows = Double(rows * threadCount)
-                    let peer: Double? = peerTimes.isEmpty ? nil : peerTimes.sorted()[peerTimes.count / 2]
+                    let peer: Double? = peerTimes.isEmpty ? nil : median(peerTimes, by: { $0 })
                     let result: [String: Any] = [
                         "low_cardinality": mode.rawValue, "codec": codec.name, "threads": threadCount,
-                        "rows_per_s": totalRows / median.seconds, "mb_per_s": rawBytes * Double(threadCount) / median.seconds / 1e6,
-                        "bytes": median.bytes, "seconds": median.seconds, "cpu_seconds": median.cpu,
-                        "peak_rss": median.peak, "writer_rss": median.overhead,
+                        "rows_per_s": totalRows / typical.seconds, "mb_per_s": rawBytes * Double(threadCount) / typical.seconds / 1e6,
+                        "bytes": typical.bytes, "seconds": typical.seconds, "cpu_seconds": typical.cpu,
+                        "peak_rss": typical.peak, "writer_rss": typical.overhead,
                         "pyarrow_rows_per_s": peer.map { totalRows / $0 } ?? NSNull(),
-                        "ratio_vs_pyarrow": peer.map { $0 / median.seconds } ?? NSNull(),
+                        "ratio_vs_pyarrow": peer.map { $0 / typical.seconds } ?? NSNull(),
                     ]
                     if json {
                         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

@@ -3,7 +3,8 @@ import Benchmark
 
 // The writer's hot loops. Each benchmark's setup allocates what the loop reuses; the measured
 // loop must then allocate nothing per row: `make bench-micro` checks mallocCountTotal against
-// the committed Thresholds/ (p90 per iteration, absolute tolerance 0).
+// the committed Thresholds/ (p90 per iteration, absolute tolerance 0). Names have no spaces or
+// slashes: the tool writes threshold files under a cleaned name but looks them up by the raw one.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal],
@@ -14,7 +15,7 @@ let benchmarks: @Sendable () -> Void = {
     // A 1 MiB page of mildly repetitive bytes, as encoded pages are.
     let page: [UInt8] = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: ($0 / 64) &* 31) }
     for codec in [CompressionCodec.snappy, .zstd] {
-        Benchmark("compress 1 MiB page, \(codec.name)\(codec == .zstd ? "-1" : "")") { benchmark in
+        Benchmark("compress_1_MiB_page,_\(codec.name)\(codec == .zstd ? "-1" : "")") { benchmark in
             let compressor = Compressor(codec: codec, level: 1)
             _ = try page.withUnsafeBytes { (raw) throws(ColumnarError) in try compressor.withCompressed(raw) { $0.count } }
             benchmark.startMeasurement()
@@ -33,7 +34,7 @@ let benchmarks: @Sendable () -> Void = {
         let scrambled: Int = (i &* 2_654_435_761) >> 7
         return UInt32(truncatingIfNeeded: scrambled) % 14
     }
-    Benchmark("RLE/bit-packed hybrid, 64 Ki dictionary indices (4 bits)") { benchmark in
+    Benchmark("RLE_bit-packed_hybrid,_64_Ki_dictionary_indices_(4_bits)") { benchmark in
         var out: [UInt8] = []
         out.reserveCapacity(rows)
         benchmark.startMeasurement()
@@ -43,7 +44,7 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(out.count)
         }
     }
-    Benchmark("bit-packing, 64 Ki values (10 bits)") { benchmark in
+    Benchmark("bit-packing,_64_Ki_values_(10_bits)") { benchmark in
         let values = indices.map { $0 &* 73 % 1024 }
         var out: [UInt8] = []
         out.reserveCapacity(rows * 2)
@@ -56,7 +57,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // PLAIN BYTE_ARRAY: 64 Ki 36-byte ids into a page buffer.
-    Benchmark("PLAIN byte arrays, 64 Ki 36-byte values") { benchmark in
+    Benchmark("PLAIN_byte_arrays,_64_Ki_36-byte_values") { benchmark in
         let value = [UInt8](repeating: 0x61, count: 36)
         var out: [UInt8] = []
         out.reserveCapacity(rows * 40)
@@ -89,7 +90,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Dictionary-code fill: a reset chunk refilled allocates nothing per row.
-    Benchmark("fill 64 Ki-row chunk (int64, dictionary codes, strings with nulls)") { benchmark in
+    Benchmark("fill_64_Ki-row_chunk_(int64,_dictionary_codes,_strings_with_nulls)") { benchmark in
         var chunk = Chunk(schema: schema, capacity: rows)
         fill(&chunk)
         benchmark.startMeasurement()
@@ -100,7 +101,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Footer encoding: FileMetaData of 64 row groups × 32 columns with statistics.
-    Benchmark("footer encoding, 64 row groups of 32 columns") { benchmark in
+    Benchmark("footer_encoding,_64_row_groups_of_32_columns") { benchmark in
         let wide = try! Schema((0..<32).map { Column("c\($0)", $0 % 2 == 0 ? .int64 : .string, .optional) })
         var chunk = Chunk(schema: wide, capacity: 64)
         for r in 0..<64 {
@@ -121,7 +122,7 @@ let benchmarks: @Sendable () -> Void = {
         writer.abandon()
     }
 
-    Benchmark("write 64 Ki-row chunk to Parquet, zstd-1") { benchmark in
+    Benchmark("write_64_Ki-row_chunk_to_Parquet,_zstd-1") { benchmark in
         var chunk = Chunk(schema: schema, capacity: rows)
         fill(&chunk)
         let path = "/tmp/streamgen-microbench.parquet"

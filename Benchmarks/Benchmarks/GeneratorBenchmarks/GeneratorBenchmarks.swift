@@ -13,7 +13,7 @@ let benchmarks: @Sendable () -> Void = {
     )
     let n = 64 * 1024
 
-    Benchmark("PRNG draw, 64 Ki SplitMix64 words") { benchmark in
+    Benchmark("PRNG_draw,_64_Ki_SplitMix64_words") { benchmark in
         var rng = SplitMix64(state: 42)
         for _ in benchmark.scaledIterations {
             var sum: UInt64 = 0
@@ -22,7 +22,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("weighted choice, 64 Ki draws from 20 weights (alias table)") { benchmark in
+    Benchmark("weighted_choice,_64_Ki_draws_from_20_weights_(alias_table)") { benchmark in
         let table = AliasTable(weights: (1...20).map { 1.0 / Double($0) })
         var rng = SplitMix64(state: 7)
         benchmark.startMeasurement()
@@ -33,7 +33,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("UUID formatting, 64 Ki version-4 ids") { benchmark in
+    Benchmark("UUID_formatting,_64_Ki_version-4_ids") { benchmark in
         var rng = SplitMix64(state: 9)
         var out: [UInt8] = []
         out.reserveCapacity(n * 36)
@@ -45,7 +45,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("email generation, 64 Ki first.last123@domain") { benchmark in
+    Benchmark("email_generation,_64_Ki_first.last123@domain") { benchmark in
         var out: [UInt8] = []
         out.reserveCapacity(n * 48)
         benchmark.startMeasurement()
@@ -56,7 +56,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("name generation, 64 Ki 'First Last'") { benchmark in
+    Benchmark("name_generation,_64_Ki_'First_Last'") { benchmark in
         var rng = SplitMix64(state: 11)
         var out: [UInt8] = []
         out.reserveCapacity(n * 24)
@@ -73,7 +73,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("dictionary-code fill, 64 Ki weighted codes into a chunk") { benchmark in
+    Benchmark("dictionary-code_fill,_64_Ki_weighted_codes_into_a_chunk") { benchmark in
         let schema = try! Schema([Column("country", .string, dictionary: try! ValueDictionary((0..<20).map { "C\($0)" }))])
         let table = AliasTable(weights: (1...20).map { 1.0 / Double($0) })
         var chunk = Chunk(schema: schema, capacity: n)

@@ -18,7 +18,4 @@ public enum EncodingKernels {
     public static func plainByteArray(_ value: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         appendPlainByteArray(value, to: &out)
     }
-
-    /// The bits needed for values up to `maxValue`.
-    public static func bitWidth(of maxValue: UInt32) -> Int { Columnar.bitWidth(of: maxValue) }
 }

@@ -291,7 +291,7 @@ final class FixtureWriter: Sendable {
 
         let state = SessionRunState()
         let window = 2 * concurrency
-        let phaseStart = MonotonicClock.nanoseconds()
+        let pool = WorkerPoolClock(workers: concurrency)
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
@@ -300,7 +300,7 @@ final class FixtureWriter: Sendable {
                     var spareEvents: Chunk?
                     defer {
                         progress.add(times)
-                        state.workerNanoseconds.add(Int(MonotonicClock.since(phaseStart)), ordering: .relaxed)
+                        pool.workerStopped()
                     }
                     while !state.failed {
                         let k = state.next.add(1, ordering: .relaxed).oldValue
@@ -342,10 +342,7 @@ final class FixtureWriter: Sendable {
                 }
             }
         }
-        // Workers out of shards idle until the last one finishes.
-        let phaseTime = UInt64(concurrency) * MonotonicClock.since(phaseStart)
-        let busy = UInt64(state.workerNanoseconds.load(ordering: .relaxed))
-        progress.add(StageTimes(waiting: phaseTime > busy ? phaseTime - busy : 0))
+        progress.add(pool.idle)
         if let error = state.failure.withLock({ $0 }) { throw error }
         try close(sink.orders!, relative: ordersPath)
         try close(sink.items!, relative: itemsPath)
@@ -465,8 +462,6 @@ final class OrderedSink: @unchecked Sendable {
 /// The session workers' shared state: the next shard to take and the first failure.
 private final class SessionRunState: Sendable {
     let next = Atomic<Int>(0)
-    /// The sum of the workers' lifetimes, from the phase's start to each one's end.
-    let workerNanoseconds = Atomic<Int>(0)
     let failure = Mutex<ColumnarError?>(nil)
     var failed: Bool { failure.withLock { $0 != nil } }
 }

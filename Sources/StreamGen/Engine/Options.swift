@@ -91,6 +91,27 @@ public final class RunProgress: Sendable {
     public func add(_ times: StageTimes) { stages.withLock { $0 += times } }
 }
 
+/// The idle tail of a pool of workers: each worker reports when it stops, and once all have,
+/// `idle` is workers × the pool's wall time less their lifetimes (workers out of work waiting
+/// for the last one).
+final class WorkerPoolClock: Sendable {
+    private let start = MonotonicClock.nanoseconds()
+    private let workers: Int
+    private let lifetimes = Atomic<Int>(0)
+
+    init(workers: Int) { self.workers = workers }
+
+    /// Called by each worker as it stops.
+    func workerStopped() { lifetimes.add(Int(MonotonicClock.since(start)), ordering: .relaxed) }
+
+    /// The pool's idle time as waiting; read once every worker has stopped.
+    var idle: StageTimes {
+        let total = UInt64(workers) * MonotonicClock.since(start)
+        let busy = UInt64(lifetimes.load(ordering: .relaxed))
+        return StageTimes(waiting: total > busy ? total - busy : 0)
+    }
+}
+
 /// Why a run did not complete.
 public enum GenerateError: Error, Sendable, CustomStringConvertible {
     /// An option is invalid: the message names it.

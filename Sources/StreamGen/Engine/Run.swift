@@ -109,7 +109,7 @@ public enum StreamGenEngine {
 
         let state = RunState()
         let context = ShardContext(prepared: prepared)
-        let workersStart = MonotonicClock.nanoseconds()
+        let pool = WorkerPoolClock(workers: prepared.concurrency)
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<prepared.concurrency {
                 group.addTask {
@@ -118,7 +118,7 @@ public enum StreamGenEngine {
                     defer {
                         progress.add(worker.times)
                         progress.uncompressedBytesDone.add(worker.uncompressedBytes, ordering: .relaxed)
-                        state.workerNanoseconds.add(Int(MonotonicClock.since(workersStart)), ordering: .relaxed)
+                        pool.workerStopped()
                     }
                     while true {
                         if state.failed { return }
@@ -142,9 +142,7 @@ public enum StreamGenEngine {
                 }
             }
         }
-        let workersTime = UInt64(prepared.concurrency) * MonotonicClock.since(workersStart)
-        let busy = UInt64(state.workerNanoseconds.load(ordering: .relaxed))
-        progress.add(StageTimes(waiting: workersTime > busy ? workersTime - busy : 0))
+        progress.add(pool.idle)
         let files = state.files.withLock { $0 }
         let error = state.failure.withLock { $0 }
         let manifest = makeManifest(prepared, files: files, error: error)
@@ -213,8 +211,6 @@ public enum StreamGenEngine {
 /// What a run's workers share: the next shard to take, the files written, the first failure.
 private final class RunState: Sendable {
     let next = Atomic<Int>(0)
-    /// The sum of the workers' lifetimes, from the run's start to each one's end.
-    let workerNanoseconds = Atomic<Int>(0)
     let files = Mutex<[FileRecord]>([])
     let failure = Mutex<String?>(nil)
 
