@@ -5,7 +5,8 @@ import TestSupport
 import Testing
 
 /// The stage breakdown `streamgen-bench generate` reports: every stage measured, and the stages
-/// adding up to no more than the thread time the run had.
+/// adding up to no more than the thread time the run had. (No lower bound: under the parallel
+/// test run a task can wait for the cooperative pool longer than it works.)
 @Suite("Stage timing")
 struct StageTimingTests {
     @Test("a writer's stages: encoding, compressing, writing and checksumming, within its wall time")
@@ -65,7 +66,6 @@ struct StageTimingTests {
         let t = progress.stages.withLock { $0 }
         #expect(t.generating > 0 && t.encoding > 0 && t.compressing > 0 && t.writing > 0 && t.checksumming > 0)
         #expect(t.total <= 2 * wall)
-        #expect(t.total >= wall / 2)
         let onDisk = manifest.tables.reduce(0) { $0 + $1.bytes }
         #expect(progress.uncompressedBytesDone.load(ordering: .relaxed) > Int(onDisk))
     }
@@ -84,7 +84,6 @@ struct StageTimingTests {
         let t = progress.stages.withLock { $0 }
         #expect(t.generating > 0 && t.encoding > 0 && t.compressing > 0 && t.writing > 0 && t.checksumming > 0)
         #expect(t.total <= 2 * wall)
-        #expect(t.total >= wall / 2)
         #expect(progress.uncompressedBytesDone.load(ordering: .relaxed) > Int(summaries[0].bytes))
     }
 }
