@@ -85,6 +85,20 @@ struct TextFormattingTests {
     func uuids() {
         let raw: [UInt8] = Array(0..<16)
         #expect(text { out in raw.withUnsafeBytes { appendUUID($0, to: &out) } } == "00010203-0405-0607-0809-0a0b0c0d0e0f")
+        #expect(text { appendUUID(high: 0xFEDC_BA98_7654_3210, low: 0x0F1E_2D3C_4B5A_6978, to: &$0) } == "fedcba98-7654-3210-0f1e-2d3c4b5a6978")
+        #expect(text { appendUUID(high: .max, low: 0, to: &$0) } == "ffffffff-ffff-ffff-0000-000000000000")
+        // Every digit at every position, against Foundation's formatting.
+        var state: UInt64 = 1
+        for _ in 0..<2_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let high = state
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let low = state
+            let bytes = withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { Array($0) }
+            let expected = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
+                                       bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).uuidString.lowercased()
+            #expect(text { appendUUID(high: high, low: low, to: &$0) } == expected)
+        }
     }
 }
 

@@ -83,7 +83,7 @@ struct HashDictionary {
                 let length = starts[index + 1] - start
                 if length == key.count {
                     let equal = arena.withUnsafeBytes { a in
-                        length == 0 || system_memcmp(a.baseAddress! + start, key.baseAddress!, length) == 0
+                        bytesEqual(UnsafeRawBufferPointer(rebasing: a[start..<(start + length)]), key)
                     }
                     if equal { return UInt32(index) }
                 }
@@ -164,11 +164,16 @@ func hashBytes(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
     }
     if i < n {
         var k: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < n {
-            k |= UInt64(bytes[i]) << shift
-            shift += 8
-            i += 1
+        if n >= 8 {
+            // The last 8 bytes, overlapping words already hashed: one load instead of a byte loop.
+            k = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else {
+            var shift: UInt64 = 0
+            while i < n {
+                k |= UInt64(bytes[i]) << shift
+                shift += 8
+                i += 1
+            }
         }
         h = ((h ^ (k &* p2)) << 31 | (h ^ (k &* p2)) >> 33) &* p1
     }
@@ -176,4 +181,22 @@ func hashBytes(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
     h = h &* p2
     h ^= h >> 29
     return h
+}
+
+/// Whether two byte strings are equal: 8 bytes at a time, the last word overlapping, inline rather
+/// than a `memcmp` call (dictionary keys are mostly short: ids, paths, codes).
+@inline(__always)
+func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    let n = a.count
+    guard n == b.count else { return false }
+    if n < 8 {
+        for i in 0..<n where a[i] != b[i] { return false }
+        return true
+    }
+    var i = 0
+    while i + 8 < n {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i += 8
+    }
+    return a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
 }

@@ -116,10 +116,9 @@ package func appendISOTimestamp(microsSinceEpoch micros: Int64, utc: Bool, to ou
     if utc { out.append(UInt8(ascii: "Z")) }
 }
 
-@usableFromInline
 /// The lowercase hex digit of `nibble` (0...15), without a table lookup.
 @inlinable @inline(__always)
-func hexDigit(_ nibble: UInt8) -> UInt8 {
+package func hexDigit(_ nibble: UInt8) -> UInt8 {
     nibble &+ (nibble < 10 ? 48 : 87)
 }
 
@@ -134,25 +133,49 @@ package func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
 }
 
 /// Appends 16 bytes as a canonical UUID, `8-4-4-4-12` lowercase hex digits.
-///
-/// The 36 characters are formed in a stack buffer and appended with one copy: UUID columns are
-/// among the widest a generator writes, and per-character appends cost a capacity check each.
 @inlinable
 package func appendUUID(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
     precondition(bytes.count == 16, "a UUID has 16 bytes")
+    appendUUID(high: UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)),
+               low: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)), to: &out)
+}
+
+/// Appends the UUID whose first 8 bytes are `high` and last 8 are `low` (most significant byte
+/// first), as `8-4-4-4-12` lowercase hex digits.
+///
+/// Eight digits are formed at once in one 64-bit word (SWAR): the nibbles are spread one per
+/// byte, and each byte gets `'0'`, plus 39 more where the nibble is 10 or over (`'a' - '0' - 10`).
+/// The 36 characters are put together in a stack buffer and appended with one copy: UUID columns
+/// are among the widest a generator writes, and per-character appends cost a capacity check each.
+@inlinable
+package func appendUUID(high: UInt64, low: UInt64, to out: inout [UInt8]) {
     var text: (UInt64, UInt64, UInt64, UInt64, UInt32) = (0, 0, 0, 0, 0)
     withUnsafeMutableBytes(of: &text) { t in
-        var j = 0
-        for i in 0..<16 {
-            if i == 4 || i == 6 || i == 8 || i == 10 {
-                t[j] = UInt8(ascii: "-")
-                j &+= 1
-            }
-            let b = bytes[i]
-            t[j] = hexDigit(b >> 4)
-            t[j &+ 1] = hexDigit(b & 0x0F)
-            j &+= 2
-        }
+        let dash = UInt8(ascii: "-")
+        let b = hexDigits(UInt32(truncatingIfNeeded: high))
+        let c = hexDigits(UInt32(truncatingIfNeeded: low >> 32))
+        t.storeBytes(of: hexDigits(UInt32(truncatingIfNeeded: high >> 32)), as: UInt64.self)  // 0..<8
+        t[8] = dash
+        t.storeBytes(of: b, toByteOffset: 9, as: UInt64.self)  // 9..<17; 13 becomes the dash
+        t[13] = dash
+        t.storeBytes(of: UInt32(truncatingIfNeeded: b.littleEndian >> 32).littleEndian, toByteOffset: 14, as: UInt32.self)
+        t[18] = dash
+        t.storeBytes(of: c, toByteOffset: 19, as: UInt64.self)  // 19..<27; 23 becomes the dash
+        t[23] = dash
+        t.storeBytes(of: UInt32(truncatingIfNeeded: c.littleEndian >> 32).littleEndian, toByteOffset: 24, as: UInt32.self)
+        t.storeBytes(of: hexDigits(UInt32(truncatingIfNeeded: low)), toByteOffset: 28, as: UInt64.self)  // 28..<36
     }
     withUnsafeBytes(of: &text) { out.append(contentsOf: $0) }
+}
+
+/// The eight lowercase hex digits of `value`, most significant first in memory order.
+@inlinable @inline(__always)
+func hexDigits(_ value: UInt32) -> UInt64 {
+    var x = UInt64(value)
+    x = (x | x << 16) & 0x0000_FFFF_0000_FFFF
+    x = (x | x << 8) & 0x00FF_00FF_00FF_00FF
+    x = (x | x << 4) & 0x0F0F_0F0F_0F0F_0F0F  // nibble k (from the least significant) in byte k
+    let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+    x = x &+ 0x3030_3030_3030_3030 &+ letters &* 39
+    return x.bigEndian  // byte 7, the most significant digit, first in memory
 }

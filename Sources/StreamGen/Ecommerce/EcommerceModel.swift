@@ -238,9 +238,23 @@ struct Catalog: Sendable {
         let name: String
         let parent: Int32?
         let slug: String
+        /// `name`'s UTF-8 bytes and the category's page, `/c/<slug>`, for its events.
+        let nameBytes: [UInt8]
+        let page: [UInt8]
+
+        init(id: Int32, name: String, parent: Int32?, slug: String) {
+            self.id = id
+            self.name = name
+            self.parent = parent
+            self.slug = slug
+            nameBytes = Array(name.utf8)
+            page = Array("/c/\(slug)".utf8)
+        }
     }
 
-    struct Product: Sendable {
+    /// A class, not a struct: a session's product events hand one reference around rather than
+    /// copying (and retaining) its four byte arrays per event.
+    final class Product: Sendable {
         let id: (UInt64, UInt64)
         let idText: [UInt8]
         let name: String
@@ -257,6 +271,23 @@ struct Catalog: Sendable {
         let isImported: Bool
         /// In the drift scenario, this product's price is written with a currency suffix.
         let usdSuffix: Bool
+
+        init(id: (UInt64, UInt64), idText: [UInt8], name: String, page: [UInt8], category: Int32, priceCents: Int64, costCents: Int64?,
+             stock: Int32, isActive: Bool, createdAt: Int64, isImported: Bool, usdSuffix: Bool) {
+            self.id = id
+            self.idText = idText
+            self.name = name
+            self.nameBytes = Array(name.utf8)
+            self.page = page
+            self.category = category
+            self.priceCents = priceCents
+            self.costCents = costCents
+            self.stock = stock
+            self.isActive = isActive
+            self.createdAt = createdAt
+            self.isImported = isImported
+            self.usdSuffix = usdSuffix
+        }
     }
 
     static let tree: [(String, [String])] = [
@@ -331,7 +362,7 @@ struct Catalog: Sendable {
             }
             let suffix = rng.nextBool(probability: 0.45)
             let page = Array(("/p/" + slugify(name) + "-" + String(p + 1)).utf8)
-            list.append(Product(id: id, idText: text, name: name, nameBytes: Array(name.utf8), page: page, category: category, priceCents: price, costCents: cost,
+            list.append(Product(id: id, idText: text, name: name, page: page, category: category, priceCents: price, costCents: cost,
                                 stock: stock, isActive: active, createdAt: createdAt, isImported: isImported, usdSuffix: suffix))
         }
         products = list

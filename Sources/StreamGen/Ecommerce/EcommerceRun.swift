@@ -157,7 +157,8 @@ final class FixtureWriter: Sendable {
     let records = Mutex<[FileRecord]>([])
     let truth = Mutex(AnomalyTally())
     let spend: Mutex<[Int64]>
-    let eventsByDay = Mutex<[Int: Int]>([:])
+    /// Events generated per created_at day, summed over the shards.
+    let eventsByDay: Mutex<[Int]>
     /// Where the writers' and workers' time goes.
     let progress: RunProgress
     /// Workers in the session phase; the others idle through the one-thread phases.
@@ -176,6 +177,7 @@ final class FixtureWriter: Sendable {
                                KeyValue("streamgen.seed", String(options.seed))],
             checksum: true)
         spend = Mutex([Int64](repeating: 0, count: model.users.count))
+        eventsByDay = Mutex([Int](repeating: 0, count: model.days))
     }
 
     var flat: Bool { options.layout == .flat }
@@ -317,9 +319,9 @@ final class FixtureWriter: Sendable {
                             var output = SessionSimulator.simulate(shards[k], model: self.model, spareEvents: spare)
                             times.generating += MonotonicClock.since(simulateStart)
                             if !self.flat {
-                                let mainDay = output.events.max { $0.value.rowCount < $1.value.rowCount }?.key
-                                for day in output.events.keys.sorted() {
-                                    var chunk = output.events.removeValue(forKey: day)!
+                                let mainDay = output.eventChunks.max { $0.chunk.rowCount < $1.chunk.rowCount }?.day
+                                for day in output.events.indices {
+                                    guard var chunk = output.events[day].take() else { continue }
                                     let date = formatISODate(self.model.startDay + Int64(day))
                                     let relative = "events/date=\(date)/\(HivePath.fileName(part: k, format: .parquet))"
                                     let w = try self.makeWriter(relative, schema: EcommerceTables.events, compressor: compressor)
@@ -355,15 +357,14 @@ final class FixtureWriter: Sendable {
         if output.orders.rowCount > 0 { try sink.orders!.write(output.orders) }
         if output.items.rowCount > 0 { try sink.items!.write(output.items) }
         if let events = sink.events {
-            for day in output.events.keys.sorted() {
-                let chunk = output.events[day]!
+            for (_, chunk) in output.eventChunks {
                 try events.write(chunk)
                 progress.rowsDone.add(chunk.rowCount, ordering: .relaxed)
             }
         }
         truth.withLock { $0.merge(output.truth) }
         spend.withLock { s in for (user, cents) in output.spend { s[Int(user)] += cents } }
-        eventsByDay.withLock { for (d, n) in output.eventsByDay { $0[d, default: 0] += n } }
+        eventsByDay.withLock { for (d, n) in output.eventsByDay.enumerated() { $0[d] += n } }
     }
 
     func writeUsers() throws(ColumnarError) {

@@ -154,7 +154,7 @@ extension FixtureWriter {
                 ("scenario", .string(scenario.name)), ("seed", .int(Int64(bitPattern: options.seed))), ("scale", .double(options.scale)),
                 ("days", .int(Int64(options.days))), ("layout", .string(options.layout.rawValue)),
                 ("compression", .string(options.codec.name)), ("zstd_level", .int(Int64(options.zstdLevel))),
-                ("events_generated_by_day", .array((0..<model.days).map { .int(Int64(counted[$0] ?? 0)) })),
+                ("events_generated_by_day", .array((0..<model.days).map { .int(Int64(counted[$0])) })),
                 ("events_expected_by_day", .array((0..<model.days).map { .int(Int64(model.expectedEvents(day: $0).rounded())) })),
                 ("command_line", .array(options.commandLine.map { .string($0) })),
             ])),

@@ -3,15 +3,26 @@ import Columnar
 /// What one shard of sessions produced: events by the day of their partition, orders, their
 /// items, what each user spent, and the ground truth of the scenario's anomaly.
 struct SessionShardOutput {
-    /// Events by partition day (the day of `inserted_at`), in session order.
-    var events: [Int: Chunk] = [:]
+    /// Events by partition day (the day of `inserted_at`), in session order: day `d`'s chunk at
+    /// index `d`, nil while no event has landed on it.
+    var events: [Chunk?]
     var orders = Chunk(schema: EcommerceTables.orders, capacity: 1024)
     var items = Chunk(schema: EcommerceTables.orderItems, capacity: 2048)
     /// (user index, cents) per order placed by a known user: lifetime values are summed from these.
     var spend: [(Int32, Int64)] = []
     var truth = AnomalyTally()
-    /// Events generated per created_at day before any scenario removed some.
-    var eventsByDay: [Int: Int] = [:]
+    /// Events generated per created_at day (index) before any scenario removed some.
+    var eventsByDay: [Int]
+
+    init(days: Int) {
+        events = Array(repeating: nil, count: days)
+        eventsByDay = Array(repeating: 0, count: days)
+    }
+
+    /// The partition days that received events, in order, with their chunks.
+    var eventChunks: some Sequence<(day: Int, chunk: Chunk)> {
+        events.enumerated().lazy.compactMap { day, chunk in chunk.map { (day, $0) } }
+    }
 }
 
 /// What an anomaly touched: the affected rows and ids, the population its severity is measured
@@ -47,14 +58,14 @@ struct AnomalyTally {
 /// product views, cart changes, then maybe a checkout that completes into an order.
 struct SessionSimulator {
     let model: EcommerceModel
-    var out = SessionShardOutput()
+    var out: SessionShardOutput
 
     private let referrers = AliasTable(weights: Words.referrerWeights)
     private let actions = AliasTable(weights: [0.2, 0.3, 0.5])
     private let quantities = AliasTable(weights: [0.75, 0.18, 0.07])
     private let payments = AliasTable(weights: [0.68, 0.20, 0.10, 0.02])
     private let sources = ["browse", "home", "recommendation", "sale"]
-    private let landings = ["/", "/sale", "/new-arrivals"]
+    private static let landings = ["/", "/sale", "/new-arrivals"].map { Array($0.utf8) }
     private let landingTitles = ["Home", "Sale", "New Arrivals"]
     private let loginMethods = ["password", "google", "apple", "magic_link"]
     private let errors: [(String, String)] = [
@@ -62,6 +73,10 @@ struct SessionSimulator {
         ("not_found", "Page not found"), ("payment_declined", "Card was declined"), ("validation", "Invalid postal code"),
     ]
     private let checkoutSteps = ["shipping", "payment", "review"]
+    private static let checkoutPages = ["shipping", "payment", "review"].map { Array("/checkout/\($0)".utf8) }
+    /// Search terms (product nouns, lowercased) and their result pages, `/search?q=term+words`.
+    private static let searchTerms = (0..<Words.productNouns.count).map { Array(Words.productNouns.word($0).lowercased().utf8) }
+    private static let searchPages = searchTerms.map { Array("/search?q=".utf8) + $0.map { $0 == UInt8(ascii: " ") ? UInt8(ascii: "+") : $0 } }
     /// The app versions of app sessions: 2.3.0 mostly, some users on older releases.
     private static let appVersions = ["2.3.0", "2.3.0", "2.3.0", "2.3.0", "2.2.4", "2.3.0", "2.1.9", "2.3.0"]
 
@@ -79,7 +94,6 @@ struct SessionSimulator {
     private var page: [UInt8] = []
     private var previousPage: [UInt8] = []
     private var externalReferrer: Int?
-    private var props: [UInt8] = []
     /// An emptied events chunk of an earlier shard, filled again before any new one is allocated.
     private var spareEvents: Chunk?
 
@@ -88,6 +102,7 @@ struct SessionSimulator {
     ///   copies it several times and leaves the smaller buffers behind as heap fragments.
     init(model: EcommerceModel, spareEvents: Chunk? = nil) {
         self.model = model
+        self.out = SessionShardOutput(days: model.days)
         self.spareEvents = spareEvents
     }
 
@@ -157,7 +172,7 @@ struct SessionSimulator {
         // Landing.
         let landing = rng.nextIndex(3)
         let title = landingTitles[landing]
-        setPage(landings[landing])
+        setPage(Self.landings[landing])
         emit(0, at: time) { p, page in p.jsonOpen("page"); p.jsonString(page); p.jsonKey("title"); p.jsonString(title) }
         time += Int64(5 + rng.nextIndex(26)) * 1_000_000
 
@@ -191,9 +206,10 @@ struct SessionSimulator {
             var source = sources[rng.nextIndex(sources.count)]
             switch actions.sample(&rng) {
             case 0:
-                let word = Words.productNouns.word(rng.nextIndex(Words.productNouns.count)).lowercased()
+                let term = rng.nextIndex(Self.searchTerms.count)
+                let word = Self.searchTerms[term]
                 let results = rng.nextIndex(51)
-                setPage("/search?q=" + word.replacingSpaces())
+                setPage(Self.searchPages[term])
                 emit(1, at: time) { p, _ in p.jsonOpen("query"); p.jsonString(word); p.jsonKey("results_count"); p.jsonInt(results) }
                 if results > 0 && rng.nextBool(probability: 0.55) {
                     time += Int64(3 + rng.nextIndex(20)) * 1_000_000
@@ -208,15 +224,15 @@ struct SessionSimulator {
                 }
             case 1:
                 let category = model.catalog.categories[rng.nextIndex(model.catalog.categories.count)]
-                setPage("/c/" + category.slug)
-                emit(0, at: time) { p, page in p.jsonOpen("page"); p.jsonString(page); p.jsonKey("title"); p.jsonString(category.name) }
+                setPage(category.page)
+                emit(0, at: time) { p, page in p.jsonOpen("page"); p.jsonString(page); p.jsonKey("title"); p.jsonString(category.nameBytes) }
             default:
                 viewed = model.catalog.pick(at: time, &rng)
             }
             if let product = viewed {
                 let item = model.catalog.products[product]
                 time += Int64(2 + rng.nextIndex(8)) * 1_000_000
-                page = item.page
+                setPage(item.page)
                 emit(0, at: time) { p, page in p.jsonOpen("page"); p.jsonString(page); p.jsonKey("title"); p.jsonString(item.nameBytes) }
                 emit(3, at: time + 400_000) { p, _ in p.jsonOpen("product_id"); p.jsonString(item.idText); p.jsonKey("source"); p.jsonString(source) }
                 if rng.nextBool(probability: 0.30) {
@@ -276,7 +292,7 @@ struct SessionSimulator {
             for step in 1...lastStep {
                 time += Int64(15 + rng.nextIndex(76)) * 1_000_000
                 let name = checkoutSteps[step - 1]
-                setPage("/checkout/" + name)
+                setPage(Self.checkoutPages[step - 1])
                 emit(7, at: time) { p, _ in p.jsonOpen("step"); p.jsonInt(step); p.jsonKey("step_name"); p.jsonString(name) }
             }
             time += Int64(10 + rng.nextIndex(31)) * 1_000_000
@@ -403,9 +419,14 @@ struct SessionSimulator {
         out.items.columns[5].append(time)
     }
 
-    private mutating func setPage(_ path: String) {
+    private mutating func setPage(_ path: StaticString) {
         page.removeAll(keepingCapacity: true)
-        page.append(contentsOf: path.utf8)
+        path.withUTF8Buffer { page.append(contentsOf: $0) }
+    }
+
+    private mutating func setPage(_ path: [UInt8]) {
+        page.removeAll(keepingCapacity: true)
+        page.append(contentsOf: path)
     }
 
     /// Appends one event of type `type` at `time`, its properties written by `properties`;
@@ -417,7 +438,7 @@ struct SessionSimulator {
         let lag = Int64(200_000 + Int(ids.next() % 5_000_000))
         let day = model.dayIndex(time)
         var inserted = min(time + lag, model.dayStart(day + 1) - 1)
-        out.eventsByDay[day, default: 0] += 1
+        out.eventsByDay[day] += 1
         if let late = lateInsert, day == 1 {
             inserted = late + eventIndex * 1_000
             out.truth.record("affected_event_ids", id, day: day)
@@ -428,23 +449,20 @@ struct SessionSimulator {
             out.truth.population += 1
             if anomaly.nextBool(probability: 0.8) {
                 out.truth.record("dropped_event_ids", id, day: day)
-                previousPage = page
+                keepPreviousPage()
                 return
             }
         }
-        var json = props
-        props = []
-        json.removeAll(keepingCapacity: true)
-        properties(&json, page)
-        json.append(UInt8(ascii: "}"))
-        props = json
         let partition = model.dayIndex(inserted)
-        var chunk = out.events.removeValue(forKey: partition) ?? spareEvents.take() ?? Chunk(schema: EcommerceTables.events, capacity: 16_384)
+        var chunk = out.events[partition].take() ?? spareEvents.take() ?? Chunk(schema: EcommerceTables.events, capacity: 16_384)
         chunk.columns[0].appendBuilding { appendUUIDText(id, to: &$0) }
         if let user = userID { chunk.columns[1].appendBuilding { appendUUIDText(user, to: &$0) } } else { chunk.columns[1].appendNull() }
         chunk.columns[2].appendBuilding { appendUUIDText(sessionID, to: &$0) }
         chunk.columns[3].appendCode(UInt32(type))
-        chunk.columns[4].append(bytes: props)
+        chunk.columns[4].appendBuilding { json in  // written straight into the column
+            properties(&json, page)
+            json.append(UInt8(ascii: "}"))
+        }
         chunk.columns[5].append(bytes: page)
         if !previousPage.isEmpty {
             chunk.columns[6].append(bytes: previousPage)
@@ -458,7 +476,14 @@ struct SessionSimulator {
         chunk.columns[9].append(time)
         chunk.columns[10].append(inserted)
         out.events[partition] = chunk
-        previousPage = page
+        keepPreviousPage()
+    }
+
+    /// The current page becomes the next event's referrer. Copied, not shared: a shared buffer
+    /// would be reallocated by the next `setPage` (copy on write), once per event.
+    private mutating func keepPreviousPage() {
+        previousPage.removeAll(keepingCapacity: true)
+        previousPage.append(contentsOf: page)
     }
 }
 
@@ -495,10 +520,6 @@ private struct OrderRow {
     }
 }
 
-extension String {
-    func replacingSpaces() -> String { String(map { $0 == " " ? "+" : $0 }) }
-}
-
 /// Small JSON writers over a byte buffer; the object's closing brace is added by the caller.
 extension Array where Element == UInt8 {
     /// `{"key":` (or `{` alone for an empty object).
@@ -518,26 +539,10 @@ extension Array where Element == UInt8 {
         append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
 
-    /// A JSON string of UTF-8 bytes, escaping quotes, backslashes and control characters.
-    mutating func jsonString(_ bytes: [UInt8]) {
-        append(UInt8(ascii: "\""))
-        for b in bytes {
-            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                append(UInt8(ascii: "\\"))
-                append(b)
-            } else if b < 0x20 {
-                append(contentsOf: Array("\\u00".utf8))
-                let hex = Array("0123456789abcdef".utf8)
-                append(hex[Int(b >> 4)])
-                append(hex[Int(b & 15)])
-            } else {
-                append(b)
-            }
-        }
-        append(UInt8(ascii: "\""))
-    }
+    /// A JSON string of UTF-8 bytes.
+    mutating func jsonString(_ bytes: [UInt8]) { appendJSONString(bytes, to: &self) }
 
-    mutating func jsonString(_ text: String) { jsonString(Array(text.utf8)) }
+    mutating func jsonString(_ text: String) { appendJSONString(text, to: &self) }
 
     mutating func jsonInt(_ value: Int) { appendDecimalDigits(Int64(value), to: &self) }
 

@@ -106,7 +106,7 @@ func rounded(_ value: Double, _ decimals: Int?) -> Double {
 
 @_spi(Benchmarks)
 public func appendUUIDText(_ value: (UInt64, UInt64), to out: inout [UInt8]) {
-    withUnsafeBytes(of: (value.0.bigEndian, value.1.bigEndian)) { appendUUID($0, to: &out) }
+    appendUUID(high: value.0, low: value.1, to: &out)
 }
 
 // MARK: - Numbers
@@ -444,28 +444,6 @@ final class JSONGenerator: Generator {
         }
         out.append(UInt8(ascii: "}"))
     }
-}
-
-/// Appends `bytes` (UTF-8) as a JSON string literal.
-func appendJSONString(_ bytes: [UInt8], to out: inout [UInt8]) {
-    out.append(UInt8(ascii: "\""))
-    for b in bytes {
-        switch b {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-            out.append(UInt8(ascii: "\\"))
-            out.append(b)
-        case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-        case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-        case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-        case 0..<0x20:
-            out.append(contentsOf: Array("\\u00".utf8))
-            let hex = Array("0123456789abcdef".utf8)
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 15)])
-        default: out.append(b)
-        }
-    }
-    out.append(UInt8(ascii: "\""))
 }
 
 // MARK: - Time

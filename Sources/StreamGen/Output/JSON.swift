@@ -75,7 +75,7 @@ public enum JSONValue: Sendable, Hashable {
         case .int(let i): appendDecimalDigits(i, to: &out)
         case .double(let d):
             if d.isFinite { out.append(contentsOf: Array("\(d)".utf8)) } else { out.append(contentsOf: Array("null".utf8)) }
-        case .string(let s): appendJSONString(Array(s.utf8), to: &out)
+        case .string(let s): appendJSONString(s, to: &out)
         case .array(let items):
             if items.isEmpty { out.append(contentsOf: Array("[]".utf8)); return }
             out.append(UInt8(ascii: "["))
@@ -89,7 +89,7 @@ public enum JSONValue: Sendable, Hashable {
             out.append(UInt8(ascii: "{"))
             for (i, (key, value)) in pairs.enumerated() {
                 JSONValue.separate(i, indent, &out)
-                appendJSONString(Array(key.utf8), to: &out)
+                appendJSONString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 if indent != nil { out.append(0x20) }
                 value.write(to: &out, indent: indent.map { $0 + 2 })
@@ -230,4 +230,41 @@ private struct JSONParser {
         i = start
         throw error("unexpected character")
     }
+}
+
+/// Appends `bytes` (UTF-8) as a JSON string literal: quotes and backslashes escaped, `\n`, `\r`
+/// and `\t` by name, other control characters as `\u00XX`.
+func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    // Most values need no escape: one scan, then one copy.
+    guard bytes.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+        out.append(contentsOf: bytes)
+        out.append(UInt8(ascii: "\""))
+        return
+    }
+    for b in bytes {
+        switch b {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+            out.append(UInt8(ascii: "\\"))
+            out.append(b)
+        case 0x0A: out.append(contentsOf: "\\n".utf8)
+        case 0x0D: out.append(contentsOf: "\\r".utf8)
+        case 0x09: out.append(contentsOf: "\\t".utf8)
+        case 0..<0x20:
+            out.append(contentsOf: "\\u00".utf8)
+            out.append(hexDigit(b >> 4))
+            out.append(hexDigit(b & 15))
+        default: out.append(b)
+        }
+    }
+    out.append(UInt8(ascii: "\""))
+}
+
+func appendJSONString(_ bytes: [UInt8], to out: inout [UInt8]) {
+    bytes.withUnsafeBufferPointer { appendJSONString($0, to: &out) }
+}
+
+func appendJSONString(_ text: String, to out: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { appendJSONString($0, to: &out) }
 }
