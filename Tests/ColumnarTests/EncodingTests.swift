@@ -118,6 +118,29 @@ struct EncodingTests {
         #expect(empty == 5000)
     }
 
+    @Test("keys of every length up to 40 that differ in one byte get their own codes")
+    func hashDictionaryNearKeys() {
+        // Word-at-a-time hashing and comparison read the last word overlapping the one before:
+        // a difference in any byte, in either part, must still tell two keys apart.
+        var strings = HashDictionary(keys: .byteArray)
+        var expected: UInt32 = 0
+        for length in 0...40 {
+            let base = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+            #expect(base.withUnsafeBytes { strings.code(bytes: $0) } == expected, "length \(length)")
+            expected += 1
+            for position in 0..<length {
+                var key = base
+                key[position] = UInt8(ascii: "b")
+                #expect(key.withUnsafeBytes { strings.code(bytes: $0) } == expected, "length \(length), byte \(position)")
+                expected += 1
+            }
+        }
+        #expect(strings.count == Int(expected))
+        // Found again, not added: 17 "a"s came after 1 + 2 + … + 17 keys of lengths 0…16.
+        #expect([UInt8](repeating: UInt8(ascii: "a"), count: 17).withUnsafeBytes { strings.code(bytes: $0) } == 17 * 18 / 2)
+        #expect(strings.count == Int(expected))
+    }
+
     @Test("bit width of dictionary indices")
     func widths() {
         #expect(bitWidth(of: 0) == 0)

@@ -114,6 +114,25 @@ struct ParquetInteropTests {
         ], label: "edges", chunkCapacity: 777)
     }
 
+    @Test("runs of equal strings, nulls inside the runs, across pages and chunks")
+    func equalRuns() throws {
+        // The writer reuses the code of a value equal to the row before it: runs of 1-12 (a
+        // session's id on its events), broken by nulls, and runs that cross page (97 rows) and
+        // chunk (250 rows) boundaries, with values of the same length that differ in one byte.
+        var rng = TestRNG(seed: 7)
+        var values: [TestValue] = []
+        var run = 0
+        while values.count < 4000 {
+            let length = 1 + Int(rng.next() % 12)
+            let id = Array("session-\(String(format: "%04d", run % 700))-".utf8) + [UInt8(ascii: "a") + UInt8(run % 26)]
+            for _ in 0..<length { values.append(rng.next() % 7 == 0 ? .null : .bytes(id)) }
+            run += 1
+        }
+        let schema = try Schema([Column("session", .string, .optional)])
+        let options = WriterOptions(codec: .snappy, rowGroupRowLimit: 1500, dataPageRowLimit: 97)
+        try check([TestTable(name: "runs", schema: schema, columns: [values], options: options)], label: "runs", chunkCapacity: 250)
+    }
+
     @Test("a chunk that starts dictionary-encoded and falls back to PLAIN part-way", arguments: CompressionCodec.allCases)
     func midChunkFallback(codec: CompressionCodec) throws {
         // 2000 rows from 3 values (dictionary pays off), then 3000 distinct values (it outgrows 1 kB).
