@@ -475,8 +475,8 @@ struct SessionSimulator {
         chunk.columns[8].appendCode(UInt32(country))
         chunk.columns[9].append(time)
         chunk.columns[10].append(inserted)
-        out.events[partition] = chunk
         keepPreviousPage()
+        out.events[partition] = consume chunk
     }
 
     /// The current page becomes the next event's referrer. Copied, not shared: a shared buffer
