@@ -229,8 +229,15 @@ def shared(seed, events):
     return (ids, slugs), users
 
 
-# The catalog and user pool, built once in the parent before the workers fork.
+# The catalog and user pool, built once per process from the seed (so every worker has the same).
 SHARED = None
+
+
+def init_process(seed, events, threads):
+    global SHARED
+    pa.set_cpu_count(threads)
+    pa.set_io_thread_count(threads)
+    SHARED = shared(seed, events)
 
 
 def write_day(job):
@@ -243,7 +250,7 @@ def write_day(job):
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, "part-00000.parquet")
     pq.write_table(table, path, compression=codec, compression_level=level, row_group_size=row_group)
-    return os.path.getsize(path), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return os.path.getsize(path), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, os.getpid()
 
 
 def main():
@@ -260,33 +267,35 @@ def main():
     if args.events < args.days:
         ap.error("--events must be at least --days")
 
-    pa.set_cpu_count(args.workers)
-    pa.set_io_thread_count(args.workers)
     codec = None if args.codec == "none" else args.codec
     level = args.zstd_level if args.codec == "zstd" else None
     per_day = [args.events // args.days + (1 if d < args.events % args.days else 0) for d in range(args.days)]
     start_date = dt.date(2024, 1, 8)
     jobs = [(args.out_dir, args.seed, d, per_day[d], start_date, codec, level, args.row_group_size) for d in range(args.days)]
 
-    global SHARED
     started = time.perf_counter()
-    SHARED = shared(args.seed, args.events)
     if args.workers == 1:
+        init_process(args.seed, args.events, 1)
         results = [write_day(j) for j in jobs]
-        peaks = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024]
     else:
-        with mp.get_context("fork").Pool(args.workers, maxtasksperchild=None) as pool:
+        # Not plain fork: a child forked from a process whose Arrow thread pool has run can hang
+        # on a lock a pool thread held at the fork (one did, in a 2-worker run). The fork server is a
+        # fresh process with the libraries imported; each worker builds the catalog itself.
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["numpy", "pyarrow", "pyarrow.compute", "pyarrow.parquet"])
+        with ctx.Pool(args.workers, initializer=init_process, initargs=(args.seed, args.events, 1)) as pool:
             results = pool.map(write_day, jobs, chunksize=1)
-        # Each worker's own peak (the largest it reported), plus this process's.
-        peaks = [resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024] * args.workers
-        peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     seconds = time.perf_counter() - started
+    # Each process's own peak: the largest a worker reported after its days, and this process's.
+    peaks = {os.getpid(): resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    for _, peak, pid in results:
+        peaks[pid] = max(peaks.get(pid, 0), peak)
     print(json.dumps({
         "seconds": seconds,
         "rows": args.events,
-        "bytes": sum(b for b, _ in results),
-        "peak_rss": max(max(p for _, p in results), peaks[0]),
-        "peak_rss_sum": sum(peaks),
+        "bytes": sum(b for b, _, _ in results),
+        "peak_rss": max(peaks.values()),
+        "peak_rss_sum": sum(peaks.values()),
     }))
 
 

@@ -52,8 +52,8 @@ struct ScalingReport {
         md.append("Thread-seconds of each stage as a share of threads × wall, timed inside the run at chunk and page granularity. "
                   + "generating: filling chunks (for ecommerce, the session simulation); encoding: levels, dictionaries, PLAIN/RLE, "
                   + "statistics, headers; compressing: the codec; writing: write(2), close, rename; checksumming: SHA-256 of each "
-                  + "file for the manifest; waiting: workers blocked on the ordered sink, or idle while others finish or while one "
-                  + "thread runs a serial phase; other: the rest.")
+                  + "file for the manifest; waiting: workers blocked on the ordered sink, or idle while others finish, while one "
+                  + "thread runs a serial phase, or with no shard to run (fewer shards than threads); other: the rest.")
         md.append("")
         let names = points[0].result.breakdown.map(\.name)
         md.append("| rows | threads | " + names.joined(separator: " | ") + " |")
@@ -152,10 +152,14 @@ struct ScalingReport {
                 x += w
             }
         }
+        // Stage legend, wrapped to the panel's width; each entry as wide as its name (~6 px a letter at size 10).
+        var legendX = origin, legendY = top + panelHeight + 50
         for (k, stage) in (points.first?.result.breakdown ?? []).enumerated() {
-            let x = origin + Double(k % 4) * 90, y = top + panelHeight + 50 + Double(k / 4) * 18
-            svg.rect(x: x, y: y - 6, width: 12, height: 10, fill: Self.stageColors[k % Self.stageColors.count], stroke: "none")
-            svg.text(x: x + 16, y: y + 3, stage.name, size: 10)
+            let width = 16 + 6 * Double(stage.name.count) + 14
+            if legendX + width > origin + panelWidth { legendX = origin; legendY += 18 }
+            svg.rect(x: legendX, y: legendY - 6, width: 12, height: 10, fill: Self.stageColors[k % Self.stageColors.count], stroke: "none")
+            svg.text(x: legendX + 16, y: legendY + 3, stage.name, size: 10)
+            legendX += width
         }
         return svg.document
     }

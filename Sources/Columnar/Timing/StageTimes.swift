@@ -8,7 +8,7 @@ import Darwin
 ///
 /// Writers fill in `encoding`, `compressing`, `writing` and `checksumming` (see
 /// `ParquetFileWriter.timing`); the engine adds `generating` (filling chunks) and `waiting` (a
-/// worker blocked on the pipeline, or idle while others finish). Each stage is timed at chunk or
+/// worker blocked on the pipeline, idle while others finish, or a thread with no shard to run). Each stage is timed at chunk or
 /// page granularity with a monotonic clock read, never per row, so timing costs nothing measurable.
 public struct StageTimes: Sendable, Hashable {
     /// Producing values into chunks.

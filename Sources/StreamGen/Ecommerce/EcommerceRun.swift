@@ -86,7 +86,7 @@ public enum EcommerceRun {
         let model = EcommerceModel(seed: options.seed, startDay: options.startDay, days: options.days, scale: options.scale, scenario: scenario)
         let threads = options.threads ?? FileSystem.coreCount()
         let concurrency = max(1, min(threads, (options.memoryLimit - GenerateOptions.baseMemory) / perWorkerMemory, model.plan.shards.count))
-        let writer = FixtureWriter(model: model, options: options, directory: directory, progress: progress, threads: concurrency)
+        let writer = FixtureWriter(model: model, options: options, directory: directory, progress: progress, threads: threads)
         progress.rowsTotal.add(Int(model.plan.shards.reduce(0.0) { $0 + Double($1.sessions.count) * SessionPlan.eventsPerSession }), ordering: .relaxed)
         do {
             try writer.serialPhase { () throws(ColumnarError) in
@@ -161,7 +161,8 @@ final class FixtureWriter: Sendable {
     let eventsByDay: Mutex<[Int]>
     /// Where the writers' and workers' time goes.
     let progress: RunProgress
-    /// Workers in the session phase; the others idle through the one-thread phases.
+    /// The threads the run was given: all but one idle through the one-thread phases, and those
+    /// without a session worker (fewer shards than threads) idle through that phase too.
     let threads: Int
 
     init(model: EcommerceModel, options: EcommerceOptions, directory: String, progress: RunProgress, threads: Int) {
@@ -293,7 +294,7 @@ final class FixtureWriter: Sendable {
 
         let state = SessionRunState()
         let window = 2 * concurrency
-        let pool = WorkerPoolClock(workers: concurrency)
+        let pool = WorkerPoolClock(threads: threads)
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {

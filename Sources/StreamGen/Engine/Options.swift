@@ -91,22 +91,24 @@ public final class RunProgress: Sendable {
     public func add(_ times: StageTimes) { stages.withLock { $0 += times } }
 }
 
-/// The idle tail of a pool of workers: each worker reports when it stops, and once all have,
-/// `idle` is workers × the pool's wall time less their lifetimes (workers out of work waiting
-/// for the last one).
+/// The idle time of a pool of workers: each worker reports when it stops, and once all have,
+/// `idle` is threads × the pool's wall time less the workers' lifetimes: workers out of work
+/// waiting for the last one, and threads that had no worker at all (fewer shards than threads,
+/// or the memory limit holding some back).
 final class WorkerPoolClock: Sendable {
     private let start = MonotonicClock.nanoseconds()
-    private let workers: Int
+    private let threads: Int
     private let lifetimes = Atomic<Int>(0)
 
-    init(workers: Int) { self.workers = workers }
+    /// - Parameter threads: the threads the run was given, whether or not each gets a worker.
+    init(threads: Int) { self.threads = threads }
 
     /// Called by each worker as it stops.
     func workerStopped() { lifetimes.add(Int(MonotonicClock.since(start)), ordering: .relaxed) }
 
     /// The pool's idle time as waiting; read once every worker has stopped.
     var idle: StageTimes {
-        let total = UInt64(workers) * MonotonicClock.since(start)
+        let total = UInt64(threads) * MonotonicClock.since(start)
         let busy = UInt64(lifetimes.load(ordering: .relaxed))
         return StageTimes(waiting: total > busy ? total - busy : 0)
     }

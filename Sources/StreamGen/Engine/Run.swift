@@ -16,7 +16,10 @@ public enum StreamGenEngine {
         public let plan: ShardPlan
         /// The shards this process runs (all, or those of `--shard i/N`).
         public let shardIndices: [Int]
-        /// Shards run at once: the thread count, lowered when the memory limit requires.
+        /// The threads the run was given (`--threads`, or the cores).
+        public let threads: Int
+        /// Shards run at once: the thread count, lowered when the memory limit requires and to
+        /// the number of shards.
         public let concurrency: Int
         /// Why `concurrency` is below the thread count, when it is.
         public let concurrencyNote: String?
@@ -90,7 +93,7 @@ public enum StreamGenEngine {
         }
         concurrency = max(1, min(concurrency, max(shardIndices.count, 1)))
         return Prepared(options: options, shape: shape, tables: tables, selectedTables: selected, plan: plan,
-                        shardIndices: shardIndices, concurrency: concurrency, concurrencyNote: note)
+                        shardIndices: shardIndices, threads: threads, concurrency: concurrency, concurrencyNote: note)
     }
 
     static func mib(_ bytes: Int) -> String {
@@ -109,7 +112,7 @@ public enum StreamGenEngine {
 
         let state = RunState()
         let context = ShardContext(prepared: prepared)
-        let pool = WorkerPoolClock(workers: prepared.concurrency)
+        let pool = WorkerPoolClock(threads: prepared.threads)
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<prepared.concurrency {
                 group.addTask {
