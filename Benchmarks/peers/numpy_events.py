@@ -14,7 +14,7 @@ Python loop over rows); UUIDs are hex-formatted in numpy and handed to Arrow as 
 
 One day is one batch, written as OUT_DIR/events/date=YYYY-MM-DD/part-00000.parquet with
 pq.write_table (pyarrow's defaults otherwise). With --workers N, days are spread over N
-processes (multiprocessing), the way one would use N cores from Python.
+processes (this script again, on every Nth day), the way one would use N cores from Python.
 
 Prints one JSON line: seconds, rows, bytes, peak_rss (the largest process's, bytes) and
 peak_rss_sum (all processes' peaks added).
@@ -22,9 +22,10 @@ peak_rss_sum (all processes' peaks added).
 import argparse
 import datetime as dt
 import json
-import multiprocessing as mp
 import os
 import resource
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -233,13 +234,6 @@ def shared(seed, events):
 SHARED = None
 
 
-def init_process(seed, events, threads):
-    global SHARED
-    pa.set_cpu_count(threads)
-    pa.set_io_thread_count(threads)
-    SHARED = shared(seed, events)
-
-
 def write_day(job):
     out_dir, seed, day, n, start_date, codec, level, row_group = job
     products, users = SHARED
@@ -250,7 +244,7 @@ def write_day(job):
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, "part-00000.parquet")
     pq.write_table(table, path, compression=codec, compression_level=level, row_group_size=row_group)
-    return os.path.getsize(path), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, os.getpid()
+    return os.path.getsize(path)
 
 
 def main():
@@ -263,6 +257,7 @@ def main():
     ap.add_argument("--zstd-level", type=int, default=1)
     ap.add_argument("--row-group-size", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--only-days", help=argparse.SUPPRESS)  # a worker's share: comma-separated day indices
     args = ap.parse_args()
     if args.events < args.days:
         ap.error("--events must be at least --days")
@@ -273,29 +268,46 @@ def main():
     start_date = dt.date(2024, 1, 8)
     jobs = [(args.out_dir, args.seed, d, per_day[d], start_date, codec, level, args.row_group_size) for d in range(args.days)]
 
+    global SHARED
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+    if args.only_days is not None:
+        # A worker: its days, then its bytes and its own peak on one JSON line.
+        SHARED = shared(args.seed, args.events)
+        days = [int(d) for d in args.only_days.split(",") if d]
+        written = sum(write_day(jobs[d]) for d in days)
+        print(json.dumps({"bytes": written, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+        return
+
     started = time.perf_counter()
     if args.workers == 1:
-        init_process(args.seed, args.events, 1)
-        results = [write_day(j) for j in jobs]
+        SHARED = shared(args.seed, args.events)
+        written = sum(write_day(j) for j in jobs)
+        peaks = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024]
     else:
-        # Not plain fork: a child forked from a process whose Arrow thread pool has run can hang
-        # on a lock a pool thread held at the fork (one did, in a 2-worker run). The fork server is a
-        # fresh process with the libraries imported; each worker builds the catalog itself.
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["numpy", "pyarrow", "pyarrow.compute", "pyarrow.parquet"])
-        with ctx.Pool(args.workers, initializer=init_process, initargs=(args.seed, args.events, 1)) as pool:
-            results = pool.map(write_day, jobs, chunksize=1)
+        # N worker processes, each this script on days i, i+N, …: the way to use N cores from
+        # Python. Not multiprocessing.Pool: a pool worker forked after Arrow's thread pool ran
+        # hung one run, and a fork-server pool hung another at shutdown.
+        children = []
+        for i in range(args.workers):
+            share = ",".join(str(d) for d in range(i, args.days, args.workers))
+            command = [sys.executable, os.path.abspath(__file__)] + sys.argv[1:] + ["--only-days", share]
+            children.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+        reports = []
+        for child in children:
+            output, _ = child.communicate()
+            if child.returncode != 0:
+                sys.exit(f"numpy_events.py: worker {child.args[-1]} exited with {child.returncode}")
+            reports.append(json.loads(output))
+        written = sum(r["bytes"] for r in reports)
+        peaks = [r["peak_rss"] for r in reports] + [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024]
     seconds = time.perf_counter() - started
-    # Each process's own peak: the largest a worker reported after its days, and this process's.
-    peaks = {os.getpid(): resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
-    for _, peak, pid in results:
-        peaks[pid] = max(peaks.get(pid, 0), peak)
     print(json.dumps({
         "seconds": seconds,
         "rows": args.events,
-        "bytes": sum(b for b, _, _ in results),
-        "peak_rss": max(peaks.values()),
-        "peak_rss_sum": sum(peaks.values()),
+        "bytes": written,
+        "peak_rss": max(peaks),
+        "peak_rss_sum": sum(peaks),
     }))
 
 
