@@ -244,6 +244,13 @@ struct GeneratorTests {
         ])
         let text = value.serialized()
         #expect(try JSONValue.parse(text) == value)
+        // The escapes, exactly: by name for \n \r \t, \u00XX for other controls, UTF-8 as is.
+        var escaped: [UInt8] = []
+        appendJSONString("q\" s\\ n\n r\r t\t c\u{01}\u{1F} é", to: &escaped)
+        #expect(String(decoding: escaped, as: UTF8.self) == #""q\" s\\ n\n r\r t\t c\u0001\u001f é""#)
+        escaped.removeAll()
+        appendJSONString("plain /p/red-shoes-12", to: &escaped)
+        #expect(String(decoding: escaped, as: UTF8.self) == #""plain /p/red-shoes-12""#)
         #expect(try JSONValue.parse("{\"x\": [1, 2.5e3, \"\\u00e9\\ud83d\\ude00\"]}")["x"]?.array?[2].string == "é😀")
         #expect(throws: JSONParseError.self) { try JSONValue.parse("{\"x\": }") }
         #expect(throws: JSONParseError.self) { try JSONValue.parse("[1, 2") }

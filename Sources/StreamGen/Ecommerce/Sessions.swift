@@ -72,8 +72,8 @@ struct SessionSimulator {
         ("timeout", "Request timed out after 30s"), ("server_error", "Internal server error"),
         ("not_found", "Page not found"), ("payment_declined", "Card was declined"), ("validation", "Invalid postal code"),
     ]
-    private let checkoutSteps = ["shipping", "payment", "review"]
-    private static let checkoutPages = ["shipping", "payment", "review"].map { Array("/checkout/\($0)".utf8) }
+    private static let checkoutSteps = ["shipping", "payment", "review"]
+    private static let checkoutPages = checkoutSteps.map { Array("/checkout/\($0)".utf8) }
     /// Search terms (product nouns, lowercased) and their result pages, `/search?q=term+words`.
     private static let searchTerms = (0..<Words.productNouns.count).map { Array(Words.productNouns.word($0).lowercased().utf8) }
     private static let searchPages = searchTerms.map { Array("/search?q=".utf8) + $0.map { $0 == UInt8(ascii: " ") ? UInt8(ascii: "+") : $0 } }
@@ -291,7 +291,7 @@ struct SessionSimulator {
             }
             for step in 1...lastStep {
                 time += Int64(15 + rng.nextIndex(76)) * 1_000_000
-                let name = checkoutSteps[step - 1]
+                let name = Self.checkoutSteps[step - 1]
                 setPage(Self.checkoutPages[step - 1])
                 emit(7, at: time) { p, _ in p.jsonOpen("step"); p.jsonInt(step); p.jsonKey("step_name"); p.jsonString(name) }
             }
