@@ -53,6 +53,14 @@ func median<T>(_ runs: [T], by key: (T) -> Double) -> T {
     runs.sorted { key($0) < key($1) }[runs.count / 2]
 }
 
+/// `--threads 1,2`: comma-separated thread counts, each at least 1.
+func parseThreadCounts(_ list: String) throws -> [Int] {
+    try list.split(separator: ",").map { text -> Int in
+        guard let n = Int(text), n >= 1 else { throw ValidationError("--threads: '\(text)' is not a thread count") }
+        return n
+    }
+}
+
 /// `12.3 MB`, `1.2 GB` (decimal units, as throughput figures are quoted).
 func formatBytes(_ bytes: Double) -> String {
     if bytes >= 1e9 { return String(format: "%.2f GB", bytes / 1e9) }

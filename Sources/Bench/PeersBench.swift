@@ -62,10 +62,7 @@ struct PeersBench: ParsableCommand {
     func run() throws {
         let codecs = compression.split(separator: ",").map(String.init)
         for c in codecs where !["snappy", "zstd"].contains(c) { throw ValidationError("--compression: '\(c)' (snappy or zstd)") }
-        let threadCounts = try threads.split(separator: ",").map { text -> Int in
-            guard let n = Int(text), n >= 1 else { throw ValidationError("--threads: '\(text)' is not a thread count") }
-            return n
-        }
+        let threadCounts = try parseThreadCounts(threads)
         guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw ValidationError("--python \(python) is missing: run `make venv` (or give a Python with pyarrow, duckdb and numpy)")

@@ -46,12 +46,7 @@ struct ScalingBench: ParsableCommand {
             return (String(text), n)
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let threadCounts = try threads.map { list in
-            try list.split(separator: ",").map { text -> Int in
-                guard let n = Int(text), n >= 1 else { throw ValidationError("--threads: '\(text)' is not a thread count") }
-                return n
-            }
-        } ?? Array(1...cores)
+        let threadCounts = try threads.map(parseThreadCounts) ?? Array(1...cores)
         guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
         let self_ = ChildRun.thisExecutable
         let runDirectory = out + "/run"

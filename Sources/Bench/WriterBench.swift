@@ -52,10 +52,7 @@ struct WriterBench: ParsableCommand {
             }
             return codec
         }
-        let threadList = try threads.split(separator: ",").map { text -> Int in
-            guard let n = Int(text), n >= 1 else { throw ValidationError("bad thread count '\(text)'") }
-            return n
-        }
+        let threadList = try parseThreadCounts(threads)
         let modes: [EventsTable.LowCardinality]
         switch lowCardinality {
         case "both": modes = EventsTable.LowCardinality.allCases

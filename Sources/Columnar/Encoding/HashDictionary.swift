@@ -22,6 +22,9 @@ struct HashDictionary {
     /// Entry index + 1 per slot; 0 is empty.
     private var slots: [UInt32] = []
     private var shift: UInt64 = 64
+    /// The code of the last byte-string key looked up: a key equal to the one before it (a
+    /// session's id on each of its events) is answered without hashing or probing.
+    private var lastCode: Int?
     /// The size of the PLAIN-encoded dictionary page body.
     private(set) var plainSize = 0
 
@@ -43,6 +46,7 @@ struct HashDictionary {
         starts.removeAll(keepingCapacity: true)
         starts.append(0)
         hashes.removeAll(keepingCapacity: true)
+        lastCode = nil
         for i in slots.indices { slots[i] = 0 }
         plainSize = 0
     }
@@ -71,6 +75,7 @@ struct HashDictionary {
     /// The code of a byte-string value, inserting it if new.
     @inline(__always)
     mutating func code(bytes key: UnsafeRawBufferPointer) -> UInt32 {
+        if let last = lastCode, withEntry(last, { bytesEqual($0, key) }) { return UInt32(last) }
         let hash = hashBytes(key)
         var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
         let mask = slots.count - 1
@@ -85,7 +90,10 @@ struct HashDictionary {
                     let equal = arena.withUnsafeBytes { a in
                         bytesEqual(UnsafeRawBufferPointer(rebasing: a[start..<(start + length)]), key)
                     }
-                    if equal { return UInt32(index) }
+                    if equal {
+                        lastCode = index
+                        return UInt32(index)
+                    }
                 }
             }
             slot = (slot + 1) & mask
@@ -97,6 +105,7 @@ struct HashDictionary {
         if case .byteArray = keys { plainSize += 4 }
         plainSize += key.count
         slots[slot] = code + 1
+        lastCode = Int(code)
         if hashes.count * 2 > slots.count { resizeTable(to: slots.count * 2) }
         return code
     }

@@ -162,10 +162,6 @@ struct ColumnChunkWriter {
             }
         case .byteArray:
             buffer.bytes.withUnsafeBytes { arena in
-                if mode == .hashDictionary {
-                    appendByteArrayCodes(arena, buffer, range, allValid)
-                    return
-                }
                 for row in range where allValid || buffer.validity.isValid(row) {
                     let value = UnsafeRawBufferPointer(rebasing: arena[buffer.offsets[row]..<buffer.offsets[row + 1]])
                     appendBytes(value)
@@ -236,26 +232,6 @@ struct ColumnChunkWriter {
             for row in range where validity.isValid(row) {
                 appendLittleEndian(values[row].bitPattern, to: &plainValues)
                 statistics.update(values[row])
-            }
-        }
-    }
-
-    /// Dictionary codes for byte-array rows. A value equal to the row before it (a session's id
-    /// on each of its events, a repeated page) reuses that row's code without hashing or probing.
-    private mutating func appendByteArrayCodes(_ arena: UnsafeRawBufferPointer, _ buffer: ColumnBuffer, _ range: Range<Int>, _ allValid: Bool) {
-        var previous = UnsafeRawBufferPointer(start: nil, count: 0)
-        var previousCode: UInt32?
-        buffer.offsets.withUnsafeBufferPointer { offsets in
-            for row in range where allValid || buffer.validity.isValid(row) {
-                let value = UnsafeRawBufferPointer(rebasing: arena[offsets[row]..<offsets[row + 1]])
-                if let code = previousCode, bytesEqual(value, previous) {
-                    codes.append(code)
-                    continue
-                }
-                let code = dictionary!.code(bytes: value)
-                codes.append(code)
-                previous = value
-                previousCode = code
             }
         }
     }

@@ -80,7 +80,7 @@ class Generator: @unchecked Sendable {
 /// Appends `value` rounded to `decimals` places, in plain notation (no exponent).
 func appendRounded(_ value: Double, decimals: Int, to out: inout [UInt8]) {
     guard value.isFinite else {
-        out.append(contentsOf: value.isNaN ? Array("NaN".utf8) : Array((value < 0 ? "-Infinity" : "Infinity").utf8))
+        out.append(contentsOf: (value.isNaN ? "NaN" : value < 0 ? "-Infinity" : "Infinity").utf8)
         return
     }
     let scale = Generator.powersOf10[min(max(decimals, 0), 18)]
@@ -433,7 +433,7 @@ final class JSONGenerator: Generator {
                 out.append(UInt8(ascii: "\""))
                 let start = out.count
                 g.appendText(row, to: &out)
-                if out[start...].contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                if out[start...].contains(where: needsJSONEscape) {
                     let text = Array(out[start...])
                     out.removeSubrange((start - 1)...)
                     appendJSONString(text, to: &out)

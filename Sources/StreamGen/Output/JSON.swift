@@ -237,7 +237,7 @@ private struct JSONParser {
 func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
     // Most values need no escape: one scan, then one copy.
-    guard bytes.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+    guard bytes.contains(where: needsJSONEscape) else {
         out.append(contentsOf: bytes)
         out.append(UInt8(ascii: "\""))
         return
@@ -258,6 +258,12 @@ func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]
         }
     }
     out.append(UInt8(ascii: "\""))
+}
+
+/// Whether `byte` must be escaped inside a JSON string: a quote, a backslash or a control character.
+@inline(__always)
+func needsJSONEscape(_ byte: UInt8) -> Bool {
+    byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
 }
 
 func appendJSONString(_ bytes: [UInt8], to out: inout [UInt8]) {

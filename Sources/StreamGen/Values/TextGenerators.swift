@@ -81,9 +81,9 @@ final class TextGenerator: Generator {
             Words.places.append(4 * place + 2, to: &out)
         case .phone:
             // +1-AAA-555-01XX is reserved for fiction; real-looking but never a real line.
-            out.append(contentsOf: Array("+1-".utf8))
+            out.append(contentsOf: "+1-".utf8)
             Words.areaCodes.append(rng.nextIndex(Words.areaCodes.count), to: &out)
-            out.append(contentsOf: Array("-555-01".utf8))
+            out.append(contentsOf: "-555-01".utf8)
             var n = UInt64(rng.nextIndex(100))
             appendDigits(&n, minimumWidth: 2, to: &out)
         case .productName:
@@ -95,7 +95,7 @@ final class TextGenerator: Generator {
         case .urlPath:
             appendPath(&rng, to: &out)
         case .url:
-            out.append(contentsOf: Array("https://www.".utf8))
+            out.append(contentsOf: "https://www.".utf8)
             Words.domains.append(rng.nextIndex(Words.domains.count), to: &out)
             appendPath(&rng, to: &out)
         case .ipv4:
