@@ -1,5 +1,6 @@
 import ArgumentParser
 import Columnar
+import Dispatch
 import StreamGen
 import StreamGenYAML
 
@@ -25,7 +26,7 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "A YAML file declaring the tables to generate (format in the README).")
     var schema: String?
 
-    @Option(help: "Days of data (default: the pack's).")
+    @Option(parsing: .unconditional, help: "Days of data (default: the pack's).")
     var days: Int?
 
     @Option(help: "The first day, YYYY-MM-DD (default: the pack's).")
@@ -34,22 +35,22 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "The last day, YYYY-MM-DD, instead of --days.")
     var end: String?
 
-    @Option(help: "Multiply every table's scale-1 row count.")
+    @Option(parsing: .unconditional, help: "Multiply every table's scale-1 row count.")
     var scale: Double?
 
-    @Option(help: "Rows of the largest table (10M, 1.5B, ...); the others scale with it.")
+    @Option(parsing: .unconditional, help: "Rows of the largest table (10M, 1.5B, ...); the others scale with it.")
     var rows: String?
 
     @Option(help: "Only these tables, comma-separated.")
     var tables: String?
 
-    @Option(help: "The seed (default 42, or STREAMGEN_SEED).")
+    @Option(parsing: .unconditional, help: "The seed (default 42, or STREAMGEN_SEED).")
     var seed: UInt64?
 
     @Option(help: "The output directory (default data, or STREAMGEN_OUT).")
     var out: String?
 
-    @Option(help: "Shards generated at once (default: all cores, or STREAMGEN_THREADS).")
+    @Option(parsing: .unconditional, help: "Shards generated at once (default: all cores, or STREAMGEN_THREADS).")
     var threads: Int?
 
     @Option(help: "The memory ceiling: 512MiB, 2GiB, ...")
@@ -61,7 +62,7 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "zstd, snappy or none (Parquet only; default zstd).")
     var compression: String?
 
-    @Option(help: "The zstd level, 1...22.")
+    @Option(parsing: .unconditional, help: "The zstd level, 1...22.")
     var zstdLevel: Int32 = Compressor.defaultZstdLevel
 
     @Option(help: "hive (table/key=value/part-N files) or flat (one file per table).")
@@ -70,10 +71,10 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Run only shard INDEX/COUNT of the plan, as one of COUNT machines.")
     var shard: String?
 
-    @Option(help: "Rows per chunk.")
+    @Option(parsing: .unconditional, help: "Rows per chunk.")
     var chunkRows: Int = Chunk.defaultCapacity
 
-    @Option(help: "Target rows per shard (the unit of parallel work and of files).")
+    @Option(parsing: .unconditional, help: "Target rows per shard (the unit of parallel work and of files).")
     var shardRows: String = String(ShardPlan.defaultTargetRows)
 
     @Flag(help: "Replace an earlier StreamGen run in the output directory (only the files its manifest claims).")
@@ -109,7 +110,7 @@ struct Generate: AsyncParsableCommand {
         o.days = common.days
         if scale != nil && rows != nil { throw ValidationError("give either --scale or --rows, not both") }
         if let scale {
-            guard scale > 0 && scale.isFinite else { throw ValidationError("--scale \(scale): the scale must be above 0") }
+            guard scale > 0 && scale.isFinite && scale <= 1e9 else { throw ValidationError("--scale \(scale): above 0 and at most 1e9") }
             o.scale = scale
         }
         if let rows {
@@ -129,6 +130,7 @@ struct Generate: AsyncParsableCommand {
         o.zstdLevel = zstdLevel
         o.layout = common.layout
         if let shard { o.shard = try ShardSelection(parsing: shard) }
+        guard (1...(1 << 20)).contains(chunkRows) else { throw ValidationError("--chunk-rows \(chunkRows): between 1 and 1048576") }
         o.chunkRows = chunkRows
         guard let sr = parseCount(shardRows), sr >= 1 else { throw ValidationError("--shard-rows '\(shardRows)' is not a row count") }
         o.shardRows = sr
@@ -157,16 +159,19 @@ struct Generate: AsyncParsableCommand {
         let environment = ProcessEnvironment()
         var seed = self.seed
         if seed == nil, let s = environment["STREAMGEN_SEED"] {
-            guard let v = UInt64(s) else { throw ValidationError("STREAMGEN_SEED '\(s)' is not a non-negative integer") }
+            guard let v = UInt64(s.trimmingWhitespace()) else { throw ValidationError("STREAMGEN_SEED '\(s)' is not an integer from 0 to \(UInt64.max)") }
             seed = v
         }
         var threads = self.threads
         if threads == nil, let t = environment["STREAMGEN_THREADS"] {
-            guard let v = Int(t) else { throw ValidationError("STREAMGEN_THREADS '\(t)' is not an integer") }
+            guard let v = Int(t.trimmingWhitespace()), (1...1024).contains(v) else {
+                throw ValidationError("STREAMGEN_THREADS '\(t)' is not a thread count from 1 to 1024")
+            }
             threads = v
         }
+        if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads \(t): between 1 and 1024") }
         var days = self.days
-        if let days { guard days >= 1 else { throw ValidationError("--days \(days): the number of days must be at least 1") } }
+        if let days { guard (1...100_000).contains(days) else { throw ValidationError("--days \(days): between 1 and 100000") } }
         var startDay: Int64?
         if let start {
             guard let d = parseISODate(start) else { throw ValidationError("--start '\(start)' is not a date (YYYY-MM-DD)") }
@@ -190,9 +195,7 @@ struct Generate: AsyncParsableCommand {
             codec = c
         }
         guard let layout = OutputLayout(rawValue: layout.lowercased()) else { throw ValidationError("--layout '\(self.layout)': hive or flat") }
-        if overwrite && environment["STREAMGEN_ENV"]?.lowercased() == "production" {
-            throw ValidationError("--overwrite is refused when STREAMGEN_ENV=production")
-        }
+        if overwrite, let refusal = productionRefusal("--overwrite") { throw ValidationError(refusal) }
         guard ["auto", "json", "none"].contains(progress) else { throw ValidationError("--progress '\(progress)': auto, json or none") }
         return CommonSettings(
             out: out ?? environment["STREAMGEN_OUT"] ?? "data", seed: seed, threads: threads, startDay: startDay, days: days,
@@ -207,31 +210,17 @@ struct Generate: AsyncParsableCommand {
         if scenario != nil { throw ValidationError("--scenario applies to the ecommerce pack only") }
         let options = try options()
         let prepared: StreamGenEngine.Prepared
-        do { prepared = try StreamGenEngine.prepare(options) } catch { throw CommandFailure("\(error)") }
+        do { prepared = try StreamGenEngine.prepare(options) } catch { throw CommandFailure(locate(error)) }
         if let note = prepared.concurrencyNote, !quiet { writeStderr("note: \(note)\n") }
-        let counters = RunProgress()
-        let mode = quiet ? "none" : (progress == "auto" ? (isatty(2) != 0 ? "line" : "none") : progress)
-        let started = FileSystem.monotonicSeconds()
-        let reporter = mode == "none" ? nil : Task { await ProgressReporter(counters: counters, json: mode == "json", started: started).run() }
-        let manifest: Manifest
-        do {
-            manifest = try await StreamGenEngine.run(prepared, progress: counters)
-        } catch {
-            reporter?.cancel()
-            _ = await reporter?.value
-            if mode == "line" { writeStderr("\n") }
-            throw CommandFailure("\(error)")
-        }
-        reporter?.cancel()
-        _ = await reporter?.value
-        let seconds = FileSystem.monotonicSeconds() - started
+        let session = RunSession(quiet: quiet, progress: progress)
+        let manifest = try await session.run { counters in try await StreamGenEngine.run(prepared, progress: counters) }
+        let seconds = session.seconds
+        let mode = session.mode
         let rows = manifest.tables.reduce(0) { $0 + $1.rows }
         let bytes = manifest.tables.reduce(0) { $0 + $1.bytes }
         let files = manifest.tables.reduce(0) { $0 + $1.files.count }
         if mode == "json" {
             writeStderr(JSONLine.done(rows: rows, files: files, bytes: bytes, seconds: seconds, directory: options.outDirectory))
-        } else if mode == "line" {
-            writeStderr("\r\u{1B}[K")
         }
         if !quiet {
             let rate = seconds > 0 ? Double(rows) / seconds : 0
@@ -240,23 +229,67 @@ struct Generate: AsyncParsableCommand {
             print("wrote \(manifest.tables.count) table(s), \(grouped(rows)) rows in \(files) files, \(humanBytes(bytes)), to \(where_) in \(formatSeconds(seconds)) (\(humanCount(rate)) rows/s)")
         }
     }
+
+    /// A schema error from `prepare` (at the run's scale) located in the schema file when the
+    /// tables came from one.
+    func locate(_ error: GenerateError) -> String {
+        guard case .spec(let e) = error, let schema, let loaded = try? SchemaFile.loadWithLocations(path: schema) else { return "\(error)" }
+        return "\(loaded.locate(e))"
+    }
 }
 
-/// Prints progress a few times a second until cancelled.
-struct ProgressReporter {
-    let counters: RunProgress
-    let json: Bool
-    let started: Double
+/// One run as the command line shows it: the progress display `--progress` asks for, and the
+/// signals that stop it. A failure is reported as `Error: ...`; one caused by a signal exits
+/// 128 + the signal.
+final class RunSession {
+    let counters = RunProgress()
+    /// none, line or json.
+    let mode: String
+    private let started = FileSystem.monotonicSeconds()
+    private var finished: Double?
 
-    func run() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(nanoseconds: json ? 1_000_000_000 : 250_000_000)
-            if Task.isCancelled { break }
+    init(quiet: Bool, progress: String) {
+        mode = quiet ? "none" : (progress == "auto" ? (isatty(2) != 0 ? "line" : "none") : progress)
+    }
+
+    /// Seconds from the start to the end of `run`.
+    var seconds: Double { (finished ?? FileSystem.monotonicSeconds()) - started }
+
+    func run<T>(_ body: (RunProgress) async throws -> T) async throws -> T {
+        let signals = SignalWatch(progress: counters)
+        let reporter = mode == "none" ? nil : ProgressReporter(counters: counters, json: mode == "json", started: started)
+        defer { finished = FileSystem.monotonicSeconds() }
+        do {
+            let result = try await body(counters)
+            reporter?.stop()
+            signals.stop()
+            if mode == "line" { writeStderr("\r\u{1B}[K") }
+            return result
+        } catch {
+            reporter?.stop()
+            if mode == "line" { writeStderr("\n") }
+            try signals.exitIfInterrupted(error)
+            throw CommandFailure("\(error)")
+        }
+    }
+}
+
+/// Prints progress on a timer of its own (a Dispatch queue, not the cooperative pool the
+/// workers keep busy): one JSON object a second, or a terminal line four times a second.
+final class ProgressReporter: @unchecked Sendable {
+    private let timer: DispatchSourceTimer
+    private let queue = DispatchQueue(label: "streamgen.progress")
+
+    init(counters: RunProgress, json: Bool, started: Double) {
+        timer = DispatchSource.makeTimerSource(queue: queue)
+        let interval: DispatchTimeInterval = json ? .seconds(1) : .milliseconds(250)
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(20))
+        timer.setEventHandler {
             let done = counters.rowsDone.load(ordering: .relaxed)
             let total = max(counters.rowsTotal.load(ordering: .relaxed), 1)
             let elapsed = FileSystem.monotonicSeconds() - started
             let rate = elapsed > 0 ? Double(done) / elapsed : 0
-            let eta = rate > 0 ? Double(total - done) / rate : 0
+            let eta = rate > 0 ? Double(max(total - done, 0)) / rate : 0
             let percent = 100 * Double(done) / Double(total)
             if json {
                 writeStderr(JSONLine.progress(rows: done, total: total, rate: rate, percent: percent, eta: eta,
@@ -265,6 +298,53 @@ struct ProgressReporter {
                 writeStderr("\r\u{1B}[K\(humanCount(Double(done))) / \(humanCount(Double(total))) rows  \(Int(percent))%  \(humanCount(rate)) rows/s  ETA \(formatSeconds(eta))")
             }
         }
+        timer.resume()
+    }
+
+    /// Stops the timer; no line is printed after this returns.
+    func stop() {
+        timer.cancel()
+        queue.sync {}
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP during a run: the first asks the run to stop (workers abandon their
+/// open files, the run writes a failed manifest, the process exits 128 + the signal: 130 for
+/// Ctrl-C, 143 for SIGTERM); a second one exits at once, leaving the journal for `streamgen
+/// clean`.
+final class SignalWatch: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "streamgen.signals")
+    private let progress: RunProgress
+
+    init(progress: RunProgress) {
+        self.progress = progress
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler {
+                if progress.isCancelled {
+                    writeStderr("\nstreamgen: stopped at once (a second signal); the journal in the output directory lets `streamgen clean` remove what was written\n")
+                    _exit(128 + sig)
+                }
+                writeStderr("\nstreamgen: stopping (\(sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP")): finishing the chunks in hand, removing temporary files, writing the failed manifest\n")
+                progress.cancel(signal: sig)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// When the run stopped because of a signal: prints the error and exits 128 + the signal.
+    func exitIfInterrupted(_ error: Error) throws {
+        guard let sig = progress.cancelledBy else { return }
+        writeStderr("Error: \(error)\n")
+        throw ExitCode(128 + sig)
+    }
+
+    func stop() {
+        for s in sources { s.cancel() }
+        for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
     }
 }
 
@@ -289,11 +369,26 @@ func loadSchema(_ file: String) throws -> PackSpec {
     do { return try SchemaFile.load(path: file) } catch { throw CommandFailure("\(error)") }
 }
 
-/// `SOURCE_DATE_EPOCH`, when set.
+/// `SOURCE_DATE_EPOCH`, when set: seconds from 1970 to the end of 9999 (a manifest's
+/// `created_at` has four-digit years).
 func sourceDateEpoch() throws -> Int64? {
     guard let text = ProcessEnvironment()["SOURCE_DATE_EPOCH"] else { return nil }
-    guard let v = Int64(text), v >= 0 else { throw ValidationError("SOURCE_DATE_EPOCH '\(text)' is not a number of seconds") }
+    guard let v = Int64(text.trimmingWhitespace()), (0...Manifest.latestSeconds).contains(v) else {
+        throw ValidationError("SOURCE_DATE_EPOCH '\(text)' is not a number of seconds from 0 to \(Manifest.latestSeconds) (9999-12-31T23:59:59Z)")
+    }
     return v
+}
+
+/// The refusal of a destructive action under `STREAMGEN_ENV=production` (or the retail spec's
+/// `APP_ENV=production`), whatever its case and surrounding white space; nil elsewhere.
+func productionRefusal(_ action: String) -> String? {
+    let environment = ProcessEnvironment()
+    for name in ["STREAMGEN_ENV", "APP_ENV"] {
+        if let value = environment[name], value.trimmingWhitespace().lowercased() == "production" {
+            return "\(action) is refused when \(name)=production"
+        }
+    }
+    return nil
 }
 
 struct ProcessEnvironment {
@@ -331,6 +426,11 @@ func formatSeconds(_ s: Double) -> String {
 extension String {
     func trimmingSpaces() -> String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+
+    /// Without leading and trailing spaces, tabs, line breaks and other white space.
+    func trimmingWhitespace() -> String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }
 
@@ -374,10 +474,9 @@ extension Generate {
 
     func runEcommerce() async throws {
         let options = try ecommerceOptions()
-        let started = FileSystem.monotonicSeconds()
-        let summaries: [FixtureSummary]
-        do { summaries = try await EcommerceRun.generate(options) } catch { throw CommandFailure("\(error)") }
-        let seconds = FileSystem.monotonicSeconds() - started
+        let session = RunSession(quiet: quiet, progress: progress)
+        let summaries = try await session.run { counters in try await EcommerceRun.generate(options, progress: counters) }
+        let seconds = session.seconds
         guard !quiet else { return }
         for f in summaries {
             let rows = EcommerceTables.names.map { "\($0) \(grouped(f.rows[$0] ?? 0))" }.joined(separator: ", ")

@@ -18,9 +18,10 @@ struct StreamGenCommand: AsyncParsableCommand {
               streamgen generate devapp --scale 100 --shard 3/8 --out shared/dir   # one of 8 machines
               streamgen manifest merge shared/dir
               streamgen status data/
+              streamgen clean data/ --dry-run
             """,
         version: "streamgen \(StreamGenEngine.version)",
-        subcommands: [Generate.self, List.self, Status.self, Validate.self, ManifestCommand.self, Inspect.self]
+        subcommands: [Generate.self, List.self, Status.self, Validate.self, Clean.self, ManifestCommand.self, Inspect.self]
     )
 }
 
@@ -160,5 +161,41 @@ struct Validate: ParsableCommand {
             if !result.passed { failed = true }
         }
         if failed { throw ExitCode(1) }
+    }
+}
+
+/// `streamgen clean DIR`.
+struct Clean: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove what StreamGen wrote into a directory, and nothing else.",
+        discussion: """
+            Removes the files the directory's manifests claim (each with the size the manifest gives) and, for a run that was killed or ran out of disk before its manifest, the table directories its journal claims, with temporary files, manifests, journals and _SUCCESS. If anything else is there (a foreign file, a link, a file whose size changed) nothing is removed. A directory of fixtures (generate ecommerce --scenario all) is cleaned fixture by fixture.
+              $ streamgen clean data/ --dry-run
+              $ streamgen clean data/ --confirm
+            Refused under STREAMGEN_ENV=production (or APP_ENV=production), except --dry-run.
+            """)
+
+    @Argument(help: "The output directory of a run.")
+    var directory: String
+
+    @Flag(help: "List what would be removed, and remove nothing.")
+    var dryRun = false
+
+    @Flag(help: "Remove it (clean changes nothing without --confirm or --dry-run).")
+    var confirm = false
+
+    func run() throws {
+        guard dryRun || confirm else {
+            throw ValidationError("clean removes files: pass --confirm to remove them, or --dry-run to list what would go")
+        }
+        if !dryRun, let refusal = productionRefusal("clean") { throw ValidationError(refusal) }
+        let report: DatasetCleaner.Report
+        do { report = try DatasetCleaner.clean(directory, dryRun: dryRun) } catch { throw CommandFailure("\(error)") }
+        if dryRun {
+            for f in report.files { print(f) }
+            print("would remove \(report.files.count) file(s) and \(report.directories) director\(report.directories == 1 ? "y" : "ies"), \(humanBytes(report.bytes)), from \(report.datasets.isEmpty ? directory : report.datasets.joined(separator: ", "))")
+        } else {
+            print("removed \(report.files.count) file(s) and \(report.directories) director\(report.directories == 1 ? "y" : "ies"), \(humanBytes(report.bytes)), from \(report.datasets.isEmpty ? directory : report.datasets.joined(separator: ", "))")
+        }
     }
 }

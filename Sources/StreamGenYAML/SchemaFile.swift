@@ -21,42 +21,88 @@ public struct SchemaFileError: Error, CustomStringConvertible, Sendable {
 public enum SchemaFile {
     /// Loads and checks `path`: the YAML, then the tables as the engine compiles them.
     public static func load(path: String) throws(SchemaFileError) -> PackSpec {
-        let text: String
+        try loadWithLocations(path: path).pack
+    }
+
+    /// The largest schema file read: 16 MiB.
+    static let maximumFileBytes = 16 << 20
+
+    /// Loads `path` and keeps where each table, column and field was written, so that an error
+    /// found later (compiling at the run's scale) can still point at its line.
+    public static func loadWithLocations(path: String) throws(SchemaFileError) -> LoadedSchema {
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            let url = URL(fileURLWithPath: path)
+            let values = try url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey])
+            guard values.isRegularFile == true else {
+                throw SchemaFileError(file: path, line: nil, column: nil, message: "not a regular file")
+            }
+            guard (values.fileSize ?? 0) <= maximumFileBytes else {
+                throw SchemaFileError(file: path, line: nil, column: nil, message: "the schema file is larger than \(maximumFileBytes >> 20) MiB")
+            }
+            data = try Data(contentsOf: url)
+        } catch let error as SchemaFileError {
+            throw error
         } catch {
             throw SchemaFileError(file: path, line: nil, column: nil, message: "cannot read the schema file: \(error.localizedDescription)")
         }
-        return try parse(text, file: path)
+        let bytes = [UInt8](data)
+        if let (line, column) = firstInvalidUTF8(bytes) {
+            throw SchemaFileError(file: path, line: line, column: column, message: "the file is not valid UTF-8 text (a byte sequence at this place is not UTF-8)")
+        }
+        return try parseWithLocations(String(decoding: bytes, as: UTF8.self), file: path)
     }
 
     /// Parses schema text; `file` names it in messages.
     public static func parse(_ text: String, file: String) throws(SchemaFileError) -> PackSpec {
+        try parseWithLocations(text, file: file).pack
+    }
+
+    static func parseWithLocations(_ text: String, file: String) throws(SchemaFileError) -> LoadedSchema {
         var reader = Reader(file: file)
         let pack = try reader.pack(text)
-        // Semantic checks (types, references, partitions, sort keys) as a run would make them.
+        let loaded = LoadedSchema(pack: pack, file: file, marks: reader.marks)
+        // Semantic checks (types, references, partitions, sort keys, ranges) as a run would make them.
         let shape = RunShape(seed: 0, startDay: pack.defaultStartDay, days: pack.defaultDays, scale: 1)
         do {
             _ = try PackCompiler(pack: pack, shape: shape, partitioned: true).compileAll()
         } catch {
-            throw reader.locate(error)
+            throw loaded.locate(error)
         }
-        return pack
+        return loaded
+    }
+
+    /// The line and column (1-based) of the first byte that is not part of valid UTF-8, or nil.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> (Int, Int)? {
+        var line = 1, column = 1
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            var length = 0
+            if b < 0x80 { length = 1 } else if b >= 0xC2 && b <= 0xDF { length = 2 } else if b >= 0xE0 && b <= 0xEF { length = 3 }
+            else if b >= 0xF0 && b <= 0xF4 { length = 4 }
+            guard length > 0, i + length <= bytes.count else { return (line, column) }
+            if length > 1 {
+                let scalar = Array(bytes[i..<(i + length)])
+                var iterator = scalar.makeIterator()
+                var decoder = UTF8()
+                guard case .scalarValue = decoder.decode(&iterator), iterator.next() == nil else { return (line, column) }
+            }
+            if b == 0x0A { line += 1; column = 1 } else { column += 1 }
+            i += length
+        }
+        return nil
     }
 }
 
-private struct Reader {
+/// A schema file as read, with the places of its tables, columns and fields.
+public struct LoadedSchema: Sendable {
+    public let pack: PackSpec
     let file: String
-    /// Where each table, column and field was written, for messages from the compiler.
-    var marks: [String: Mark] = [:]
+    let marks: [String: SourceMark]
 
-    init(file: String) { self.file = file }
-
-    func fail(_ node: Node?, _ message: String) -> SchemaFileError {
-        SchemaFileError(file: file, line: node?.mark?.line, column: node?.mark?.column, message: message)
-    }
-
-    func locate(_ error: SpecError) -> SchemaFileError {
+    /// The error placed at the line of the table, column or field it names.
+    public func locate(_ error: SpecError) -> SchemaFileError {
         let keys = [
             [error.table, error.column, error.field].compactMap { $0 }.joined(separator: "/"),
             [error.table, error.column].compactMap { $0 }.joined(separator: "/"),
@@ -65,9 +111,35 @@ private struct Reader {
         let mark = keys.lazy.compactMap { marks[$0] }.first
         return SchemaFileError(file: file, line: mark?.line, column: mark?.column, message: error.description)
     }
+}
+
+/// A line and column in a schema file.
+struct SourceMark: Sendable {
+    let line: Int
+    let column: Int
+    init?(_ mark: Mark?) {
+        guard let mark else { return nil }
+        line = mark.line
+        column = mark.column
+    }
+}
+
+private struct Reader {
+    let file: String
+    /// Where each table, column and field was written, for messages from the compiler.
+    var marks: [String: SourceMark] = [:]
+    /// Nodes read so far: YAML aliases can make a small file a huge tree, which is refused.
+    let budget = NodeBudget()
+
+    init(file: String) { self.file = file }
+
+    func fail(_ node: Node?, _ message: String) -> SchemaFileError {
+        SchemaFileError(file: file, line: node?.mark?.line, column: node?.mark?.column, message: message)
+    }
 
     func mapping(_ node: Node, _ what: String, allowed: Set<String>) throws(SchemaFileError) -> [(String, Node)] {
         guard case .mapping(let m) = node else { throw fail(node, "\(what) must be a mapping") }
+        try spend(node, m.count)
         var pairs: [(String, Node)] = []
         for (k, v) in m {
             guard let key = k.string else { throw fail(k, "\(what): keys must be text") }
@@ -89,6 +161,10 @@ private struct Reader {
         let text = s.string.replacingOccurrences(of: "_", with: "")
         if let v = Int64(text) { return v }
         if let n = parseCount(text) { return Int64(n) }
+        if let d = Double(text), d.isFinite, d == d.rounded() {
+            guard abs(d) < 9.2e18 else { throw fail(node, "\(what) \(s.string) is past the 64-bit integer range") }
+            return Int64(d)
+        }
         throw fail(node, "\(what) must be an integer, not '\(s.string)'")
     }
 
@@ -102,8 +178,16 @@ private struct Reader {
         return b
     }
 
+    func spend(_ node: Node, _ n: Int) throws(SchemaFileError) {
+        budget.nodes += n + 1
+        if budget.nodes > NodeBudget.limit {
+            throw fail(node, "the schema has more than \(NodeBudget.limit) YAML nodes (aliases that repeat large parts?)")
+        }
+    }
+
     func list(_ node: Node, _ what: String) throws(SchemaFileError) -> [Node] {
         guard case .sequence(let s) = node else { throw fail(node, "\(what) must be a list") }
+        try spend(node, s.count)
         return Array(s)
     }
 
@@ -154,7 +238,7 @@ private struct Reader {
             case "start": start = try day(value, "start")
             case "days":
                 let d = try int(value, "days")
-                guard d >= 1 else { throw fail(value, "days must be at least 1") }
+                guard (1...100_000).contains(d) else { throw fail(value, "days must be between 1 and 100000") }
                 days = Int(d)
             case "tables":
                 sawTables = true
@@ -181,17 +265,19 @@ private struct Reader {
         let pairs = try mapping(node, "a table", allowed: Reader.tableKeys)
         guard let nameNode = pairs.first(where: { $0.0 == "name" })?.1 else { throw fail(node, "a table needs a 'name'") }
         let name = try string(nameNode, "name")
-        marks[name] = node.mark
+        marks[name] = SourceMark(node.mark)
         var rows: RowCount?
         var columns: [ColumnSpec] = []
         var spec = TableSpec(name: name, rows: .total(0), columns: [])
         for (key, value) in pairs {
-            marks["\(name)/\(key)"] = value.mark
+            marks["\(name)/\(key)"] = SourceMark(value.mark)
             switch key {
             case "rows", "rows_per_day":
                 if rows != nil { throw fail(value, "table '\(name)': give either rows or rows_per_day, not both") }
                 let n = try int(value, key)
-                guard n >= 0 else { throw fail(value, "table '\(name)': \(key) cannot be negative") }
+                guard (0...Int64(PackCompiler.maximumRows)).contains(n) else {
+                    throw fail(value, "table '\(name)': \(key) must be between 0 and \(PackCompiler.maximumRows) (2^37)")
+                }
                 rows = key == "rows" ? .total(Int(n)) : .perDay(Int(n))
             case "scales": spec.scales = try bool(value, "scales")
             case "partition_by": spec.partitionBy = try strings(value, "partition_by")
@@ -245,12 +331,12 @@ private struct Reader {
         let pairs = try mapping(node, "a column", allowed: ["name", "type", "generator", "null_rate", "description"])
         guard let nameNode = pairs.first(where: { $0.0 == "name" })?.1 else { throw fail(node, "table '\(table)': a column needs a 'name'") }
         let name = try string(nameNode, "name")
-        marks["\(table)/\(name)"] = node.mark
+        marks["\(table)/\(name)"] = SourceMark(node.mark)
         var type: ColumnType?
         var generator: GeneratorSpec?
         var nullRate = 0.0
         for (key, value) in pairs {
-            marks["\(table)/\(name)/\(key)"] = value.mark
+            marks["\(table)/\(name)/\(key)"] = SourceMark(value.mark)
             switch key {
             case "type":
                 let text = try string(value, "type")
@@ -273,26 +359,9 @@ private struct Reader {
     static let typeNames = "boolean, int32, int64, double, string, json, uuid, uuid16, date, timestamp, timestamp_local, decimal(P,S), binary"
 
     func parseType(_ text: String) -> ColumnType? {
-        switch text.lowercased() {
-        case "boolean", "bool": return .boolean
-        case "int32", "int": return .int32
-        case "int64", "bigint", "long": return .int64
-        case "double", "float64": return .double
-        case "string", "text": return .string
-        case "json": return .json
-        case "uuid": return .uuid(.string)
-        case "uuid16": return .uuid(.fixed16)
-        case "date": return .date
-        case "timestamp": return .timestampUTC
-        case "timestamp_local": return .timestamp(isAdjustedToUTC: false)
-        case "binary": return .binary
-        default:
-            let t = text.lowercased().replacingOccurrences(of: " ", with: "")
-            guard t.hasPrefix("decimal("), t.hasSuffix(")") else { return nil }
-            let parts = t.dropFirst(8).dropLast().split(separator: ",").compactMap { Int($0) }
-            guard parts.count == 2, (1...18).contains(parts[0]), (0...parts[0]).contains(parts[1]) else { return nil }
-            return .decimal(precision: parts[0], scale: parts[1])
-        }
+        guard let type = ColumnType(parsing: text) else { return nil }
+        if case .fixedBinary = type { return nil }  // no generator makes fixed-length binary
+        return type
     }
 
     static let generatorNames = [
@@ -302,6 +371,11 @@ private struct Reader {
     ]
 
     func generator(_ node: Node, table: String, column: String) throws(SchemaFileError) -> GeneratorSpec {
+        budget.depth += 1
+        defer { budget.depth -= 1 }
+        guard budget.depth <= NodeBudget.maximumDepth else {
+            throw fail(node, "generators nest more than \(NodeBudget.maximumDepth) deep (json inside json, by_value inside by_value)")
+        }
         let at = "table '\(table)', column '\(column)', generator"
         var name: String
         var params: Node?
@@ -465,4 +539,12 @@ private struct Reader {
             throw fail(node, "\(at): unknown generator '\(name)' (known: \(Reader.generatorNames.joined(separator: ", ")), or a text kind: \(TextKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
     }
+}
+
+/// Counts the YAML nodes a reader visits.
+final class NodeBudget {
+    static let limit = 1_000_000
+    static let maximumDepth = 16
+    var nodes = 0
+    var depth = 0
 }

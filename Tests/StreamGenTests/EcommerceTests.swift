@@ -252,6 +252,9 @@ struct EcommerceTests {
             var generator = try #require(json["generator"] as? [String: Any])
             generator["command_line"] = nil
             json["generator"] = generator
+            var engine = try #require(json["streamgen"] as? [String: Any])
+            engine["command_line"] = nil
+            json["streamgen"] = engine
             return json as NSDictionary
         }
         #expect(try withoutCommandLine(one["manifest.json"]!) == withoutCommandLine(two["manifest.json"]!))

@@ -30,7 +30,7 @@ enum Runs {
         let enumerator = FileManager.default.enumerator(atPath: directory.path)!
         while let relative = enumerator.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: base + relative, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: base + relative, isDirectory: &isDirectory)
             if isDirectory.boolValue { continue }
             if dataOnly && (relative.hasPrefix("manifest") || relative == "_SUCCESS") { continue }
             files[relative] = try Data(contentsOf: URL(fileURLWithPath: base + relative))

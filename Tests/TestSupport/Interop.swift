@@ -28,7 +28,17 @@ public enum Interop {
     public struct Result: Sendable {
         public let exitCode: Int32
         public let output: String
-        public var passed: Bool { exitCode == 0 }
+        /// Whether the process died of a signal (a trap, a kill), or was killed for taking too long.
+        public var signaled = false
+        public var timedOut = false
+        public var passed: Bool { exitCode == 0 && !signaled }
+
+        public init(exitCode: Int32, output: String, signaled: Bool = false, timedOut: Bool = false) {
+            self.exitCode = exitCode
+            self.output = output
+            self.signaled = signaled
+            self.timedOut = timedOut
+        }
     }
 
     /// Writes `expectations` as `expect.json` into `directory` and runs the checker on it.
@@ -91,7 +101,71 @@ extension Interop {
         try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(exitCode: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+        return Result(exitCode: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+                      signaled: process.terminationReason == .uncaughtSignal)
+    }
+
+    /// A child process whose output goes to a file (so a full pipe never blocks it, and no
+    /// end-of-file has to be waited for).
+    public final class Child: @unchecked Sendable {
+        public let process: Process
+        private let outputFile: URL
+        private let handle: FileHandle
+
+        init(process: Process, outputFile: URL, handle: FileHandle) {
+            self.process = process
+            self.outputFile = outputFile
+            self.handle = handle
+        }
+
+        deinit {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: outputFile)
+        }
+
+        /// Sends `signal` to the child.
+        public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+        /// The output so far.
+        public var output: String {
+            String(decoding: (try? Data(contentsOf: outputFile)) ?? Data(), as: UTF8.self)
+        }
+
+        /// Waits for the child (killing it after `timeout` seconds); its status and output.
+        public func finish(timeout: Double? = nil) -> Result {
+            if let timeout {
+                let deadline = Date().addingTimeInterval(timeout)
+                while process.isRunning && Date() < deadline { usleep(5_000) }
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    return Result(exitCode: -1, output: output + "\n[killed after \(timeout) s]", signaled: true, timedOut: true)
+                }
+            }
+            process.waitUntilExit()
+            return Result(exitCode: process.terminationStatus, output: output, signaled: process.terminationReason == .uncaughtSignal)
+        }
+    }
+
+    /// Starts `executable`; `finish()` waits for it.
+    public static func launch(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                              currentDirectory: String? = nil) throws -> Child {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("streamgen-child-\(UUID().uuidString).out")
+        guard FileManager.default.createFile(atPath: outputFile.path, contents: nil), let handle = FileHandle(forWritingAtPath: outputFile.path) else {
+            throw InteropError.noPython("cannot create \(outputFile.path)")
+        }
+        process.standardOutput = handle
+        process.standardError = handle
+        let child = Child(process: process, outputFile: outputFile, handle: handle)
+        try process.run()
+        return child
     }
 
     /// The `streamgen` executable that `swift build` made beside the test bundle.

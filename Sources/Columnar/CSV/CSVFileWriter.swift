@@ -30,12 +30,23 @@ public final class CSVFileWriter {
     /// Flush the text buffer to the file past this size.
     private static let flushSize = 1 << 20
 
-    public init(path: String, schema: Schema, crlf: Bool = false, checksum: Bool = false) throws(ColumnarError) {
-        self.path = path
+    public convenience init(path: String, schema: Schema, crlf: Bool = false, checksum: Bool = false) throws(ColumnarError) {
+        self.init(file: try AtomicFile(path: path, checksum: checksum), schema: schema, crlf: crlf)
+    }
+
+    /// Opens the temporary file for `name` in `directory`, following no link.
+    package convenience init(in directory: DirectoryHandle, name: String, schema: Schema, crlf: Bool = false, checksum: Bool = false)
+        throws(ColumnarError)
+    {
+        self.init(file: try AtomicFile(directory: directory, name: name, checksum: checksum), schema: schema, crlf: crlf)
+    }
+
+    private init(file: AtomicFile, schema: Schema, crlf: Bool) {
+        self.path = file.path
         self.schema = schema
         self.lineTerminator = crlf ? [13, 10] : [10]
         buffer.reserveCapacity(Self.flushSize + 64 * 1024)
-        file = try AtomicFile(path: path, checksum: checksum)
+        self.file = file
         for (i, column) in schema.columns.enumerated() {
             if i > 0 { buffer.append(UInt8(ascii: ",")) }
             var name = column.name

@@ -13,10 +13,22 @@ public final class ParquetReader {
     private let rowGroups: [ThriftValue]
     private let fd: Int32
 
-    public init(path: String) throws(ColumnarError) {
-        self.path = path
+    public convenience init(path: String) throws(ColumnarError) {
         let fd = system_open(path, system_O_RDONLY | system_O_CLOEXEC, 0)
         if fd < 0 { throw .io(operation: "open", path: path, errno: system_errno) }
+        try self.init(owning: fd, path: path)
+    }
+
+    /// Reads a file opened safely (no link followed, a regular file) by a `DirectoryHandle`.
+    package convenience init(file: ReadableFile) throws(ColumnarError) {
+        let fd = system_dup(file.fd)
+        if fd < 0 { throw .io(operation: "open", path: file.path, errno: system_errno) }
+        try self.init(owning: fd, path: file.path)
+    }
+
+    /// Takes ownership of `fd`: it is closed on failure or when the reader goes.
+    private init(owning fd: Int32, path: String) throws(ColumnarError) {
+        self.path = path
         do throws(ColumnarError) {
             let footer = try ParquetFooter.read(fd: fd, path: path)
             guard let schema = footer[2]?.list, let root = schema.first else { throw .invalidData("'\(path)' has no schema") }

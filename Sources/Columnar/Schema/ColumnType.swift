@@ -93,4 +93,40 @@ public enum ColumnType: Sendable, Hashable {
         case .fixedBinary(let n): return "fixed(\(n))"
         }
     }
+
+    /// Parses the names `description` gives (and their aliases): `int64`, `decimal(10,2)`,
+    /// `timestamp_local`, ...; nil for anything else, a decimal precision outside 1...18 or a
+    /// scale outside 0...precision included.
+    public init?(parsing text: String) {
+        let t = String(text.lowercased().filter { $0 != " " })
+        switch t {
+        case "boolean", "bool": self = .boolean
+        case "int32", "int": self = .int32
+        case "int64", "bigint", "long": self = .int64
+        case "double", "float64": self = .double
+        case "string", "text": self = .string
+        case "json": self = .json
+        case "uuid": self = .uuid(.string)
+        case "uuid16": self = .uuid(.fixed16)
+        case "date": self = .date
+        case "timestamp": self = .timestamp(isAdjustedToUTC: true)
+        case "timestamp_local": self = .timestamp(isAdjustedToUTC: false)
+        case "binary": self = .binary
+        default:
+            func numbers(_ prefix: String) -> [Int]? {
+                guard t.hasPrefix(prefix + "("), t.hasSuffix(")") else { return nil }
+                let inner = t.dropFirst(prefix.count + 1).dropLast()
+                let parts = inner.split(separator: ",", omittingEmptySubsequences: false)
+                let values = parts.compactMap { $0.count <= 4 ? Int($0) : nil }
+                return values.count == parts.count ? values : nil
+            }
+            if let p = numbers("decimal"), p.count == 2, (1...18).contains(p[0]), (0...p[0]).contains(p[1]) {
+                self = .decimal(precision: p[0], scale: p[1])
+            } else if let n = numbers("fixed"), n.count == 1, (1...4096).contains(n[0]) {
+                self = .fixedBinary(length: n[0])
+            } else {
+                return nil
+            }
+        }
+    }
 }

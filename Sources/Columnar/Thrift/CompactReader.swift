@@ -23,10 +23,17 @@ public indirect enum ThriftValue: Sendable, Equatable {
 }
 
 /// Decodes one Thrift compact-protocol struct from bytes.
+///
+/// The bytes may come from any file (`status` reads footers of files on disk): every length and
+/// count is checked against what is left, field ids against their range, and nesting is limited,
+/// so malformed input is an error, never a trap or a runaway.
 public struct CompactReader {
     private let bytes: [UInt8]
     /// The offset of the next unread byte.
     public private(set) var position: Int
+    private var depth = 0
+    /// Structs and lists nest at most this deep (a Parquet footer needs 5).
+    static let maximumDepth = 64
 
     public init(_ bytes: [UInt8], position: Int = 0) {
         self.bytes = bytes
@@ -35,6 +42,9 @@ public struct CompactReader {
 
     /// Reads a struct starting at `position`.
     public mutating func readStruct() throws(ColumnarError) -> ThriftValue {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= CompactReader.maximumDepth else { throw malformed("nested more than \(CompactReader.maximumDepth) deep") }
         var fields: [Int16: ThriftValue] = [:]
         var lastID: Int16 = 0
         while true {
@@ -48,7 +58,9 @@ public struct CompactReader {
                 guard let narrow = Int16(exactly: raw) else { throw malformed("field id \(raw)") }
                 id = narrow
             } else {
-                id = lastID + delta
+                let (sum, overflow) = lastID.addingReportingOverflow(delta)
+                guard !overflow else { throw malformed("field id past \(Int16.max)") }
+                id = sum
             }
             lastID = id
             fields[id] = try value(ofType: typeCode, inField: true)
@@ -69,16 +81,22 @@ public struct CompactReader {
             position += 8
             return .double(Double(bitPattern: raw))
         case .binary:
-            let length = Int(try varint())
-            guard length >= 0, position + length <= bytes.count else { throw malformed("truncated binary") }
+            let raw = try varint()
+            guard raw <= UInt64(bytes.count - position) else { throw malformed("truncated binary") }
+            let length = Int(raw)
             defer { position += length }
             return .binary(Array(bytes[position..<(position + length)]))
         case .list, .set:
             let header = try byte()
-            var count = Int(header >> 4)
-            if count == 15 { count = Int(try varint()) }
+            var count = UInt64(header >> 4)
+            if count == 15 { count = try varint() }
+            // Every element takes at least one byte.
+            guard count <= UInt64(bytes.count - position) else { throw malformed("a list of \(count) elements in \(bytes.count - position) bytes") }
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= CompactReader.maximumDepth else { throw malformed("nested more than \(CompactReader.maximumDepth) deep") }
             var elements: [ThriftValue] = []
-            for _ in 0..<count { elements.append(try value(ofType: header & 0x0F, inField: false)) }
+            for _ in 0..<Int(count) { elements.append(try value(ofType: header & 0x0F, inField: false)) }
             return .list(elements)
         case .struct:
             return try readStruct()

@@ -46,19 +46,32 @@ public final class ParquetFileWriter {
     ///
     /// - Parameter compressor: a compressor to reuse (one per worker); it must use `options.codec`.
     ///   By default the writer makes its own.
-    public init(path: String, schema: Schema, options: WriterOptions = WriterOptions(), compressor: Compressor? = nil)
+    public convenience init(path: String, schema: Schema, options: WriterOptions = WriterOptions(), compressor: Compressor? = nil)
         throws(ColumnarError)
     {
         try options.validate()
+        try self.init(file: try AtomicFile(path: path, checksum: options.checksum), schema: schema, options: options, compressor: compressor)
+    }
+
+    /// Opens the temporary file for `name` in `directory` (no link followed) and writes the
+    /// leading magic.
+    package convenience init(in directory: DirectoryHandle, name: String, schema: Schema, options: WriterOptions = WriterOptions(),
+                             compressor: Compressor? = nil) throws(ColumnarError)
+    {
+        try options.validate()
+        try self.init(file: try AtomicFile(directory: directory, name: name, checksum: options.checksum), schema: schema, options: options,
+                      compressor: compressor)
+    }
+
+    private init(file: AtomicFile, schema: Schema, options: WriterOptions, compressor: Compressor?) throws(ColumnarError) {
         if let compressor, compressor.codec != options.codec || (compressor.codec == .zstd && compressor.level != options.zstdLevel) {
             throw .invalidData("the compressor's codec does not match the writer options")
         }
-        self.path = path
+        self.path = file.path
         self.schema = schema
         self.options = options
         self.compressor = compressor ?? Compressor(codec: options.codec, level: options.zstdLevel)
         self.columns = schema.columns.map { ColumnChunkWriter(column: $0, options: options) }
-        let file = try AtomicFile(path: path, checksum: options.checksum)
         try file.write(ParquetFileWriter.magic)
         self.file = file
     }

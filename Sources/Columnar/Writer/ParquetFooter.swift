@@ -10,6 +10,11 @@ public enum ParquetFooter {
         return try read(fd: fd, path: path)
     }
 
+    /// Reads and decodes the footer of a file opened by a `DirectoryHandle`.
+    package static func read(file: ReadableFile) throws(ColumnarError) -> ThriftValue {
+        try read(fd: file.fd, path: file.path)
+    }
+
     /// Reads and decodes the footer of the open file `fd` (named `path` in errors).
     static func read(fd: Int32, path: String) throws(ColumnarError) -> ThriftValue {
         let size = system_fileSize(fd)

@@ -82,11 +82,13 @@ public enum EcommerceRun {
 
     static func generate(_ scenario: EcommerceScenario, options: EcommerceOptions, progress: RunProgress) async throws(GenerateError) -> FixtureSummary {
         let directory = directory(for: scenario, options: options)
-        try prepareDirectory(directory, overwrite: options.overwrite)
+        let journal = Journal(pack: EcommercePack.name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: options.commandLine,
+                              shard: nil, claims: journalClaims(options))
+        let dataset = try prepareDirectory(directory, overwrite: options.overwrite, journal: journal)
         let model = EcommerceModel(seed: options.seed, startDay: options.startDay, days: options.days, scale: options.scale, scenario: scenario)
         let threads = options.threads ?? FileSystem.coreCount()
         let concurrency = max(1, min(threads, (options.memoryLimit - GenerateOptions.baseMemory) / perWorkerMemory, model.plan.shards.count))
-        let writer = FixtureWriter(model: model, options: options, directory: directory, progress: progress, threads: threads)
+        let writer = FixtureWriter(model: model, options: options, root: dataset.root, directory: directory, progress: progress, threads: threads)
         progress.rowsTotal.add(Int(model.plan.shards.reduce(0.0) { $0 + Double($1.sessions.count) * SessionPlan.eventsPerSession }), ordering: .relaxed)
         do {
             try writer.serialPhase { () throws(ColumnarError) in
@@ -96,54 +98,53 @@ public enum EcommerceRun {
             try await writer.writeSessions(concurrency: concurrency, progress: progress)
             try writer.serialPhase { () throws(ColumnarError) in try writer.writeUsers() }
             let manifest = try writer.finish()
-            try FileSystem.writeAtomically(directory + "/" + Manifest.fileName, Array(manifest.serialized().utf8) + [10])
-            try FileSystem.writeAtomically(directory + "/" + Manifest.successFileName, [])
+            try dataset.root.writeAtomically(Manifest.fileName, Array(manifest.serialized().utf8) + [10])
+            try dataset.root.writeAtomically(Manifest.successFileName, [])
+            dataset.remove(journal)
         } catch {
-            // Writers dropped unclosed have removed their temporary files.
-            throw .runFailed("writing the \(scenario.name) fixture into \(directory) failed: \(error); no manifest.json or _SUCCESS was written")
+            // Writers dropped unclosed have removed their temporary files; the journal stays.
+            if let reason = progress.cancellationReason {
+                throw .interrupted("writing the \(scenario.name) fixture into \(directory) was \(reason); no manifest.json or _SUCCESS was written. `streamgen clean \(directory) --confirm` or --overwrite clears it")
+            }
+            throw .runFailed("writing the \(scenario.name) fixture into \(directory) failed: \(error); no manifest.json or _SUCCESS was written. `streamgen clean \(directory) --confirm` or --overwrite clears it")
         }
         let files = writer.records.withLock { $0 }
         return FixtureSummary(scenario: scenario, directory: directory, rows: writer.rowCounts(), bytes: files.reduce(0) { $0 + $1.bytes },
                               files: files.count, severity: writer.severity)
     }
 
-    /// Names a fixture directory may hold; `--overwrite` removes exactly these.
-    static let ownedNames: Set<String> = Set(EcommerceTables.names + EcommerceTables.names.map { $0 + ".parquet" } + [
-        Manifest.fileName, Manifest.successFileName, "ground_truth.parquet", "load_duckdb.sql", "schema.sql",
-    ])
+    /// Names a fixture writes besides its tables.
+    static let otherFileNames = ["ground_truth.parquet", "load_duckdb.sql", "schema.sql"]
 
-    /// A missing or empty directory is used; an earlier ecommerce fixture is replaced with
-    /// `--overwrite`; anything else is refused.
-    static func prepareDirectory(_ directory: String, overwrite: Bool) throws(GenerateError) {
-        let entries = try OutputDirectory.existingEntries(directory)
-        if entries.isEmpty { return }
-        guard overwrite else {
-            throw .output("the output directory '\(directory)' is not empty (\(entries.prefix(3).joined(separator: ", "))); pass --overwrite to replace an earlier fixture there, or choose another directory")
+    /// What a fixture's journal claims: the six tables' directories (hive) or files (flat), and
+    /// the ground truth and SQL files.
+    static func journalClaims(_ options: EcommerceOptions) -> [Journal.Claim] {
+        var claims: [Journal.Claim] = []
+        for name in EcommerceTables.names {
+            if options.layout == .flat {
+                claims.append(.file(try! RelativePath(components: [name + ".parquet"])))  // Safe: fixed names.
+            } else {
+                claims.append(.tree(name: name, partitionKeys: name == "events" ? ["date"] : [], extensions: ["parquet"]))
+            }
         }
-        var isFixture = false
-        if let bytes = try? FileSystem.read(directory + "/" + Manifest.fileName),
-           let json = try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)),
-           case .string("ecommerce")? = json["generator"]?["pack"] {
-            isFixture = true
-        }
-        let foreign = entries.filter { !ownedNames.contains($0) && !($0.hasPrefix(".") && $0.hasSuffix(".tmp")) }
-        guard isFixture, foreign.isEmpty else {
-            throw .output("refusing to overwrite '\(directory)': it does not hold a StreamGen ecommerce fixture alone (\((foreign.isEmpty ? entries : foreign).prefix(3).joined(separator: ", "))); remove it or choose another directory")
-        }
-        do {
-            for name in entries { try removeTree(directory + "/" + name) }
-        } catch {
-            throw .output("cannot clear '\(directory)': \(error)")
-        }
+        for name in otherFileNames { claims.append(.file(try! RelativePath(components: [name]))) }
+        return claims
     }
 
-    private static func removeTree(_ path: String) throws(ColumnarError) {
-        if FileSystem.kind(path) == .directory {
-            for name in try FileSystem.list(path) { try removeTree(path + "/" + name) }
-            _ = FileSystem.removeDirectoryIfEmpty(path)
-        } else {
-            try FileSystem.remove(path)
+    /// A missing or empty directory is used; an earlier StreamGen run there is replaced with
+    /// `--overwrite` (everything in it must be claimed by its manifest or journal); anything
+    /// else is refused. The directory stays locked while the fixture is written.
+    static func prepareDirectory(_ directory: String, overwrite: Bool, journal: Journal) throws(GenerateError) -> DatasetDirectory {
+        let dataset = try DatasetDirectory.open(directory, create: true, access: .exclusive)
+        let entries = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
+        if !entries.isEmpty {
+            guard overwrite else {
+                throw .output("the output directory '\(directory)' is not empty (\(entries.prefix(3).joined(separator: ", "))); pass --overwrite to replace an earlier fixture there, or choose another directory")
+            }
+            try OutputDirectory.clearAll(dataset, verb: "overwrite")
         }
+        try dataset.write(journal)
+        return dataset
     }
 }
 
@@ -152,9 +153,14 @@ public enum EcommerceRun {
 final class FixtureWriter: Sendable {
     let model: EcommerceModel
     let options: EcommerceOptions
+    /// The fixture directory: every file is created below it, no link followed.
+    let root: DirectoryHandle
+    /// Its path, for messages.
     let directory: String
     let writerOptions: WriterOptions
     let records = Mutex<[FileRecord]>([])
+    /// The files besides the tables, as the manifest lists them.
+    let others = Mutex<[OtherFileRecord]>([])
     let truth = Mutex(AnomalyTally())
     let spend: Mutex<[Int64]>
     /// Events generated per created_at day, summed over the shards.
@@ -165,9 +171,10 @@ final class FixtureWriter: Sendable {
     /// without a session worker (fewer shards than threads) idle through that phase too.
     let threads: Int
 
-    init(model: EcommerceModel, options: EcommerceOptions, directory: String, progress: RunProgress, threads: Int) {
+    init(model: EcommerceModel, options: EcommerceOptions, root: DirectoryHandle, directory: String, progress: RunProgress, threads: Int) {
         self.model = model
         self.options = options
+        self.root = root
         self.directory = directory
         self.progress = progress
         self.threads = threads
@@ -189,9 +196,16 @@ final class FixtureWriter: Sendable {
     }
 
     func makeWriter(_ relative: String, schema: Schema, compressor: Compressor? = nil) throws(ColumnarError) -> ParquetFileWriter {
-        let full = directory + "/" + relative
-        if let slash = full.lastIndex(of: "/") { try FileSystem.makeDirectories(String(full[..<slash])) }
-        return try ParquetFileWriter(path: full, schema: schema, options: writerOptions, compressor: compressor)
+        let parts = relative.split(separator: "/").map(String.init)
+        let dir = try root.directory(parts.dropLast(), create: true)
+        return try ParquetFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, options: writerOptions, compressor: compressor)
+    }
+
+    /// Writes a file that is not table data (SQL, ground truth) and records it for the manifest.
+    func writeOther(_ name: String, _ bytes: [UInt8]) throws(ColumnarError) {
+        let file = try AtomicFile(directory: root, name: name, checksum: true)
+        let size = try file.commit(appending: bytes, sync: false)
+        others.withLock { $0.append(OtherFileRecord(path: name, bytes: size, sha256: file.sha256 ?? "")) }
     }
 
     func close(_ writer: ParquetFileWriter, relative: String, partition: [String: String] = [:], shard: Int = 0) throws(ColumnarError) {
@@ -306,6 +320,10 @@ final class FixtureWriter: Sendable {
                         pool.workerStopped()
                     }
                     while !state.failed {
+                        if progress.isCancelled {
+                            state.failure.withLock { if $0 == nil { $0 = .invalidData("stopped: \(progress.cancellationReason ?? "interrupted")") } }
+                            return
+                        }
                         let k = state.next.add(1, ordering: .relaxed).oldValue
                         guard k < shards.count else { return }
                         // Bounded backlog: at most `window` shards ahead of the sink.
@@ -394,6 +412,7 @@ final class FixtureWriter: Sendable {
             }
             chunk.columns[6].append(prior + spent[i])
             if chunk.isFull {
+                if progress.isCancelled { throw ColumnarError.invalidData("stopped: \(progress.cancellationReason ?? "interrupted")") }
                 try w.write(chunk)
                 chunk.reset()
             }

@@ -81,6 +81,7 @@ extension FixtureWriter {
             if !large.isEmpty {
                 let schema = try Schema([Column("list", .string), Column("id", .uuid(.string), encoding: .plain)])
                 let w = try makeWriter("ground_truth.parquet", schema: schema)
+                defer { w.abandon() }
                 var chunk = Chunk(schema: schema, capacity: 65_536)
                 for name in large {
                     for id in tally.lists[name]! {
@@ -93,7 +94,8 @@ extension FixtureWriter {
                     }
                 }
                 if chunk.rowCount > 0 { try w.write(chunk) }
-                try w.close()
+                let summary = try w.close()
+                others.withLock { $0.append(OtherFileRecord(path: "ground_truth.parquet", bytes: summary.bytes, sha256: summary.sha256 ?? "")) }
             }
             groundTruth.append(("affected_row_count", .int(Int64(tally.lists[description.primaryList]?.count ?? 0))))
             for name in lists {
@@ -159,9 +161,43 @@ extension FixtureWriter {
                 ("command_line", .array(options.commandLine.map { .string($0) })),
             ])),
         ])
-        try FileSystem.writeAtomically(directory + "/load_duckdb.sql", Array(duckdbScript().utf8))
-        try FileSystem.writeAtomically(directory + "/schema.sql",
-                                       Array(EcommerceTables.postgresDDL(priceAsText: scenario == .schemaDrift && flat).utf8))
+        try writeOther("load_duckdb.sql", Array(duckdbScript().utf8))
+        try writeOther("schema.sql", Array(EcommerceTables.postgresDDL(priceAsText: scenario == .schemaDrift && flat).utf8))
+        guard case .object(var pairs) = manifest else { return manifest }
+        pairs.append(("streamgen", engineManifest(files: files, created: options.createdAt ?? FileSystem.now()).json()))
+        return .object(pairs)
+    }
+
+    /// The engine's manifest of this fixture, which the spec's document carries under
+    /// `"streamgen"`: what `status`, `--overwrite` and `clean` read, as for every pack.
+    func engineManifest(files: [FileRecord], created: Int64) -> Manifest {
+        var tables: [TableRecord] = []
+        for name in EcommerceTables.names {
+            let mine = files.filter { $0.path.hasPrefix(name + "/") || $0.path == name + ".parquet" }
+            let schema: Schema
+            switch name {
+            case "users": schema = EcommerceTables.users
+            case "categories": schema = EcommerceTables.categories
+            case "products": schema = EcommerceTables.products(priceAsText: false)
+            case "orders": schema = EcommerceTables.orders
+            case "order_items": schema = EcommerceTables.orderItems
+            default: schema = EcommerceTables.events
+            }
+            let partitioned = name == "events" && !flat
+            tables.append(TableRecord(
+                name: name, plannedRows: mine.reduce(0) { $0 + $1.rows }, schema: schema.columns.map(ColumnRecord.init(column:)),
+                partitionBy: partitioned ? [ColumnRecord(name: "date", type: "date")] : [], sortBy: [], files: mine))
+        }
+        let options: [(String, JSONValue)] = [
+            ("scenario", .string(model.scenario.name)), ("start", .string(formatISODate(model.startDay))), ("days", .int(Int64(model.days))),
+            ("scale", .double(self.options.scale)), ("layout", .string(self.options.layout.rawValue)),
+            ("compression", .string(self.options.codec.name)), ("zstd_level", .int(Int64(self.options.zstdLevel))),
+        ]
+        var manifest = Manifest(
+            toolVersion: ColumnarVersion.version, status: .complete, error: nil, createdAt: created, commandLine: self.options.commandLine,
+            pack: EcommercePack.name, seed: self.options.seed, options: options, shard: nil, shardsInPlan: model.plan.shards.count,
+            tables: tables)
+        manifest.otherFiles = others.withLock { $0 }.sorted { $0.path < $1.path }
         return manifest
     }
 

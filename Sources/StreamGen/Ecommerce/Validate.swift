@@ -15,6 +15,8 @@ public struct FixtureValidation: Sendable {
     public let directory: String
     public let scenario: String
     public private(set) var checks: [Check] = []
+    /// The fixture directory, read through its descriptor (no link followed).
+    let root: DirectoryHandle
 
     public var passed: Bool { checks.allSatisfy(\.passed) }
 
@@ -32,9 +34,10 @@ public struct FixtureValidation: Sendable {
 
     /// Validates the fixture in `directory`.
     public static func run(_ directory: String) throws(GenerateError) -> FixtureValidation {
+        let dataset = try DatasetDirectory.open(directory, create: false, access: .read)
         let manifest: JSONValue
         do {
-            manifest = try JSONValue.parse(String(decoding: try FileSystem.read(directory + "/" + Manifest.fileName), as: UTF8.self))
+            manifest = try JSONValue.parse(String(decoding: try dataset.root.read(Manifest.fileName, limit: 256 << 20), as: UTF8.self))
         } catch {
             throw .output("cannot read \(directory)/\(Manifest.fileName): \(error)")
         }
@@ -43,7 +46,7 @@ public struct FixtureValidation: Sendable {
         else {
             throw .output("\(directory)/\(Manifest.fileName) is not a StreamGen ecommerce fixture manifest")
         }
-        var v = FixtureValidation(directory: directory, scenario: name)
+        var v = FixtureValidation(directory: directory, scenario: name, root: dataset.root)
         do { try v.validate(manifest, scenario) } catch { throw .output("validating \(directory): \(error)") }
         return v
     }
@@ -60,31 +63,47 @@ public struct FixtureValidation: Sendable {
         func day(_ micros: Int64) -> Int { Int((micros - start) / 86_400_000_000) }
         let expected = manifest["generator"]?["events_expected_by_day"]?.arrayValue?.compactMap(\.intValue) ?? []
 
-        // Files and row counts.
-        var filesOf: [String: [String]] = [:]
+        // Files, byte for byte, and row counts. A file whose SHA-256 differs from the manifest's
+        // is corrupt or altered: nothing else is read from a fixture that has one.
+        var filesOf: [String: [RelativePath]] = [:]
         var missing: [String] = []
+        var altered: [String] = []
         var countMismatch: [String] = []
+        func intact(_ f: JSONValue) throws(ColumnarError) -> RelativePath? {
+            guard case .string(let text)? = f["path"], let path = try? RelativePath(validating: text) else {
+                missing.append("\(f["path"]?.string ?? "?") (not a path inside the fixture)")
+                return nil
+            }
+            guard let file = try? root.openFile(path), file.size == f["bytes"]?.intValue else { missing.append(text); return nil }
+            if try file.sha256() != f["sha256"]?.string { altered.append(text); return nil }
+            return path
+        }
+        var fileCount = 0
         for table in EcommerceTables.names {
             guard let entry = manifest["tables"]?[table], let files = entry["files"]?.arrayValue else {
                 throw .invalidData("the manifest lists no files for '\(table)'")
             }
-            var rows: Int64 = 0
             for f in files {
-                guard case .string(let path)? = f["path"] else { continue }
-                let full = directory + "/" + path
-                if FileSystem.size(full) != f["bytes"]?.intValue { missing.append(path); continue }
+                guard let path = try intact(f) else { continue }
                 filesOf[table, default: []].append(path)
-                rows += try ParquetReader(path: full).rowCount
+                fileCount += 1
             }
-            if rows != entry["row_count"]?.intValue { countMismatch.append("\(table) \(rows) vs \(entry["row_count"]?.intValue ?? -1)") }
         }
-        check("files present with their sizes", missing.isEmpty, missing.isEmpty ? "all \(filesOf.values.reduce(0) { $0 + $1.count }) files" : "missing or resized: \(missing.prefix(3).joined(separator: ", "))")
+        for f in manifest["streamgen"]?["other_files"]?.arrayValue ?? [] where try intact(f) != nil { fileCount += 1 }
+        check("files present with their sizes", missing.isEmpty, missing.isEmpty ? "all \(fileCount) files" : "missing or resized: \(missing.prefix(3).joined(separator: ", "))")
+        check("files intact: SHA-256 as the manifest records", altered.isEmpty, altered.isEmpty ? "\(fileCount) files checked" : "altered or corrupt: \(altered.prefix(3).joined(separator: ", "))\(altered.count > 3 ? " and \(altered.count - 3) more" : "")")
+        guard missing.isEmpty && altered.isEmpty else { return }
+        for table in EcommerceTables.names {
+            var rows: Int64 = 0
+            for path in filesOf[table] ?? [] { rows += try ParquetReader(file: try root.openFile(path)).rowCount }
+            if rows != manifest["tables"]?[table]?["row_count"]?.intValue { countMismatch.append("\(table) \(rows) vs \(manifest["tables"]?[table]?["row_count"]?.intValue ?? -1)") }
+        }
         check("row counts match the manifest", countMismatch.isEmpty, countMismatch.isEmpty ? "6 tables" : countMismatch.joined(separator: "; "))
-        guard missing.isEmpty else { return }
 
         func read(_ table: String, _ columns: [String], _ each: (String, [String: ColumnValues]) throws(ColumnarError) -> Void) throws(ColumnarError) {
-            for path in filesOf[table] ?? [] {
-                let reader = try ParquetReader(path: directory + "/" + path)
+            for file in filesOf[table] ?? [] {
+                let path = file.description
+                let reader = try ParquetReader(file: try root.openFile(file))
                 var values: [String: ColumnValues] = [:]
                 for c in columns { values[c] = try reader.read(c) }
                 try each(path, values)
@@ -108,7 +127,7 @@ public struct FixtureValidation: Sendable {
         var suffixed = 0
         var productCount = 0
         for path in filesOf["products"] ?? [] {
-            let reader = try ParquetReader(path: directory + "/" + path)
+            let reader = try ParquetReader(file: try root.openFile(path))
             let type = reader.column(named: "price")?.typeName ?? "missing"
             priceTypes[type, default: 0] += Int(reader.rowCount)
             let ids = try reader.read("product_id")
@@ -349,7 +368,7 @@ public struct FixtureValidation: Sendable {
             if key.hasSuffix("_file") { fromFile.append(String(key.dropLast(5))) }
         }
         if !fromFile.isEmpty {
-            let reader = try ParquetReader(path: directory + "/ground_truth.parquet")
+            let reader = try ParquetReader(file: try root.openFile("ground_truth.parquet"))
             let list = try reader.read("list"), id = try reader.read("id")
             for i in 0..<list.count { lists[list.string(i)!, default: []].insert(id.string(i)!) }
         }

@@ -108,13 +108,24 @@ public struct PackCompiler {
         self.packKey = StreamKey(seed: shape.seed).adding(pack.name)
     }
 
-    /// The row count of `table` in this run.
-    public func rowCount(of table: TableSpec) -> Int {
+    /// The most rows one table may have in a run: 2^37 (137 billion).
+    public static let maximumRows = Int(Int32.max) * 64
+
+    /// The row count of `table` in this run; a count past `maximumRows` (a scale of 1e15, a
+    /// `rows` of 2^63) is refused by name, never converted or multiplied into a trap.
+    public func rowCount(of table: TableSpec) throws(SpecError) -> Int {
         let factor = table.scales ? shape.scale : 1
+        let rows: Double
         switch table.rows {
-        case .total(let n): return Int((Double(n) * factor).rounded())
-        case .perDay(let n): return Int((Double(n) * factor).rounded()) * shape.days
+        case .total(let n): rows = (Double(n) * factor).rounded()
+        case .perDay(let n): rows = (Double(n) * factor).rounded() * Double(shape.days)
         }
+        guard rows >= 0, rows <= Double(PackCompiler.maximumRows) else {
+            let shown = rows.isFinite && rows < 1e18 ? grouped(Int64(rows)) : "\(rows)"
+            throw SpecError(table: table.name, field: table.rows.isPerDay ? "rows_per_day" : "rows",
+                            "\(shown) rows in this run; a table holds at most \(grouped(Int64(PackCompiler.maximumRows))) (2^37) rows (lower --scale or the row count)")
+        }
+        return Int(rows)
     }
 
     /// Compiles every table of the pack, in declaration order.
@@ -135,6 +146,17 @@ public struct PackCompiler {
             if !isSafeName(table.name) {
                 throw SpecError(table: table.name, field: "name", "use letters, digits, '_' and '-' only (it becomes a directory)")
             }
+            var columns = Set<String>()
+            for c in table.columns {
+                if c.name.isEmpty || c.name.utf8.count > 128 || c.name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                    throw SpecError(table: table.name, column: c.name, field: "name", "a column name needs 1 to 128 bytes and no control characters")
+                }
+                if !columns.insert(c.name).inserted { throw SpecError(table: table.name, column: c.name, field: "name", "declared twice") }
+            }
+            for name in table.partitionBy where !isSafeName(name) {
+                throw SpecError(table: table.name, field: "partition_by",
+                                "'\(RelativePath.printable(name))': a partition column names a directory (name=value), so use letters, digits, '_' and '-' only")
+            }
         }
     }
 
@@ -147,7 +169,7 @@ public struct PackCompiler {
     func compile(_ table: TableSpec, cache: inout Cache) throws(SpecError) -> CompiledTable {
         if table.columns.isEmpty { throw SpecError(table: table.name, field: "columns", "a table needs at least one column") }
         if let problem = table.seasonality.problem() { throw SpecError(table: table.name, field: "seasonality", problem) }
-        let rows = rowCount(of: table)
+        let rows = try rowCount(of: table)
         var columns: [CompiledColumn] = []
         let tableKey = packKey.adding(table.name)
         for spec in table.columns {
@@ -176,6 +198,12 @@ public struct PackCompiler {
                 }
                 if column.spec.nullRate > 0 {
                     throw SpecError(table: table.name, field: "partition_by", "'\(name)' can be null; partition columns must not be")
+                }
+                for value in values {
+                    let component = "\(name)=\(HivePath.escape(value))"
+                    if let problem = RelativePath.problem(component: component) {
+                        throw SpecError(table: table.name, column: name, field: "partition_by", "the value '\(RelativePath.printable(String(value.prefix(40))))' cannot name a directory: \(problem)")
+                    }
                 }
                 if column.generator is EventDateGenerator {
                     datePartition = partitions.count
@@ -253,9 +281,9 @@ public struct PackCompiler {
 
     // MARK: Generators
 
-    func timeline(for table: TableSpec, cache: inout Cache) -> Timeline {
+    func timeline(for table: TableSpec, cache: inout Cache) throws(SpecError) -> Timeline {
         if let t = cache.timelines[table.name] { return t }
-        let t = Timeline(startDay: shape.startDay, days: shape.days, rows: rowCount(of: table), seasonality: table.seasonality)
+        let t = Timeline(startDay: shape.startDay, days: shape.days, rows: try rowCount(of: table), seasonality: table.seasonality)
         cache.timelines[table.name] = t
         return t
     }
@@ -289,7 +317,9 @@ public struct PackCompiler {
         }
         switch spec {
         case .sequence(let start, let step):
-            return SequenceGenerator(key: key, start: start, step: step)
+            let g = SequenceGenerator(key: key, start: start, step: step)
+            g.rows = try rowCount(of: table)
+            return g
         case .uniformInt(let min, let max):
             guard min <= max else { throw fail("min \(min) is above max \(max)") }
             return UniformIntGenerator(key: key, range: min...max)
@@ -348,13 +378,17 @@ public struct PackCompiler {
             guard !fields.isEmpty else { throw fail("json needs at least one field") }
             var built: [(key: [UInt8], generator: Generator)] = []
             for field in fields {
-                built.append((Array(field.key.utf8), try build(field.generator, key: key.adding(field.key), table: table, column: column, cache: &cache)))
+                let g = try build(field.generator, key: key.adding(field.key), table: table, column: column, cache: &cache)
+                if g.kind == .double || g.kind == .integer, let b = g.bounds, !(b.lowerBound.isFinite && b.upperBound.isFinite) {
+                    throw fail("json field '\(field.key)' can reach \(b.upperBound.isFinite ? b.lowerBound : b.upperBound), which JSON cannot hold; give it a min and a max")
+                }
+                built.append((Array(field.key.utf8), g))
             }
             return JSONGenerator(key: key, fields: built)
         case .eventTime:
-            return EventTimeGenerator(key: key, timeline: timeline(for: table, cache: &cache))
+            return EventTimeGenerator(key: key, timeline: try timeline(for: table, cache: &cache))
         case .eventDate:
-            return EventDateGenerator(key: key, timeline: timeline(for: table, cache: &cache))
+            return EventDateGenerator(key: key, timeline: try timeline(for: table, cache: &cache))
         case .timestampBetween(let start, let end):
             let s = start ?? (shape.startDay - 3 * 365) * Timeline.microsPerDay
             let e = end ?? shape.startDay * Timeline.microsPerDay
@@ -368,6 +402,11 @@ public struct PackCompiler {
         case .after(let other, let min, let max):
             let source = try sameRow(other)
             guard min <= max else { throw fail("min \(min) is above max \(max)") }
+            // 10,000 years in seconds: beyond it no date or time of the years 0001–9999 can follow.
+            let limit: Int64 = 315_576_000_000
+            guard (-limit...limit).contains(min), (-limit...limit).contains(max) else {
+                throw fail("min and max must lie within ±\(limit) (10,000 years in seconds, or days for dates)")
+            }
             switch source.kind {
             case .timestamp: return AfterGenerator(key: key, source: source, range: (min * 1_000_000)...(max * 1_000_000))
             case .date: return AfterGenerator(key: key, source: source, range: min...max)
@@ -378,7 +417,7 @@ public struct PackCompiler {
             guard target.column(named: columnName) != nil else {
                 throw fail("references '\(tableName).\(columnName)', but table '\(tableName)' has no column '\(columnName)'")
             }
-            let rows = rowCount(of: target)
+            let rows = try rowCount(of: target)
             guard rows > 0 else { throw fail("references table '\(tableName)', which has no rows in this run") }
             if case .zipf(let e) = pick, !(e > 0 && e.isFinite) { throw fail("zipf exponent must be > 0") }
             let targetGenerator = try generator(table: target, column: columnName, cache: &cache)
@@ -453,6 +492,53 @@ public struct PackCompiler {
         if !ok {
             throw SpecError(table: table.name, column: spec.name, field: "type",
                             "type \(spec.type.description) cannot hold the \(kind.rawValue) values of its generator")
+        }
+        try checkRange(table: table, spec: spec, generator: generator)
+    }
+
+    /// The days of 0001-01-01 and 9999-12-31: every date and time a column holds lies between.
+    static let firstDay: Int64 = -719_162
+    static let lastDay: Int64 = 2_932_896
+
+    /// Refuses a column whose generator can give values its type cannot hold, instead of
+    /// clamping or wrapping them into silent wrong data.
+    func checkRange(table: TableSpec, spec: ColumnSpec, generator: Generator) throws(SpecError) {
+        guard let b = generator.bounds else { return }
+        func refuse(_ what: String) -> SpecError {
+            func show(_ x: Double) -> String {
+                if !x.isFinite { return x > 0 ? "infinity" : "-infinity" }
+                if abs(x) < 1e15 && x == x.rounded() { return "\(Int64(x))" }
+                return "\(x)"
+            }
+            return SpecError(table: table.name, column: spec.name, field: "generator",
+                             "its values reach \(show(b.lowerBound)) to \(show(b.upperBound)), \(what)")
+        }
+        guard b.lowerBound.isFinite && b.upperBound.isFinite else {
+            throw refuse("which no column can hold; give the generator a min and a max")
+        }
+        switch spec.type {
+        case .int32:
+            if b.lowerBound < Double(Int32.min) || b.upperBound > Double(Int32.max) {
+                throw refuse("outside int32 (-2147483648 to 2147483647); use int64 or narrow the generator")
+            }
+        case .int64:
+            if b.lowerBound < -9.2e18 || b.upperBound > 9.2e18 { throw refuse("outside int64; narrow the generator") }
+        case .decimal(let precision, let scale):
+            let limit = Generator.powersOf10[precision] / Generator.powersOf10[scale]
+            if b.lowerBound <= -limit || b.upperBound >= limit {
+                throw refuse("outside \(spec.type.description) (less than \(limit) in magnitude); raise the precision or narrow the generator")
+            }
+        case .date:
+            if b.lowerBound < Double(PackCompiler.firstDay) || b.upperBound > Double(PackCompiler.lastDay) {
+                throw refuse("days outside the years 0001 to 9999")
+            }
+        case .timestamp:
+            let day = Double(Timeline.microsPerDay)
+            if b.lowerBound < Double(PackCompiler.firstDay) * day || b.upperBound >= Double(PackCompiler.lastDay + 1) * day {
+                throw refuse("microseconds outside the years 0001 to 9999")
+            }
+        default:
+            break
         }
     }
 }

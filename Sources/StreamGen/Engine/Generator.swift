@@ -39,6 +39,12 @@ class Generator: @unchecked Sendable {
     /// Decimal places for rendering doubles as text.
     var decimals: Int { 2 }
 
+    /// A range every value of a numeric, date or timestamp generator lies in (µs for timestamps,
+    /// days for dates), or nil when it has none to give (text). The compiler refuses a column
+    /// whose type cannot hold the whole range: an int32 past 2^31, a decimal past its precision,
+    /// a double that can reach infinity, a date past 9999. Conservative: wider is fine.
+    var bounds: ClosedRange<Double>? { nil }
+
     /// Whether values never decrease as the row index grows (sort keys rely on it).
     var isOrderedByRow: Bool { false }
 
@@ -111,7 +117,7 @@ public func appendUUIDText(_ value: (UInt64, UInt64), to out: inout [UInt8]) {
 
 // MARK: - Numbers
 
-final class SequenceGenerator: Generator {
+final class SequenceGenerator: Generator, @unchecked Sendable {
     let start: Int64
     let step: Int64
     init(key: StreamKey, start: Int64, step: Int64) {
@@ -122,9 +128,15 @@ final class SequenceGenerator: Generator {
     override func int64(_ row: Int) -> Int64 { start &+ Int64(row) &* step }
     override var isOrderedByRow: Bool { step >= 0 }
     override var isHighCardinality: Bool { step != 0 }
+    /// Set by the compiler: the rows of the table, for the last value.
+    var rows = 1
+    override var bounds: ClosedRange<Double>? {
+        let last = Double(start) + Double(max(rows - 1, 0)) * Double(step)
+        return min(Double(start), last)...max(Double(start), last)
+    }
 }
 
-final class UniformIntGenerator: Generator {
+final class UniformIntGenerator: Generator, @unchecked Sendable {
     let range: ClosedRange<Int64>
     init(key: StreamKey, range: ClosedRange<Int64>) {
         self.range = range
@@ -134,11 +146,12 @@ final class UniformIntGenerator: Generator {
         var rng = key.cell(row)
         return rng.nextInt(in: range)
     }
+    override var bounds: ClosedRange<Double>? { Double(range.lowerBound)...Double(range.upperBound) }
 }
 
 /// Uniform, normal and log-normal doubles, clamped and rounded; an integer kind when rounded to 0
 /// places.
-final class ContinuousGenerator: Generator {
+final class ContinuousGenerator: Generator, @unchecked Sendable {
     enum Shape: Sendable {
         case uniform(min: Double, max: Double)
         case normal(mean: Double, stddev: Double)
@@ -175,9 +188,20 @@ final class ContinuousGenerator: Generator {
     }
 
     override var decimals: Int { places ?? 2 }
+    override var bounds: ClosedRange<Double>? {
+        // The polar method's draws stay within 9 standard deviations (|z| ≤ sqrt(-2 ln 2^-53) ≈ 8.6).
+        var range: ClosedRange<Double>
+        switch shape {
+        case .uniform(let min, let max): range = min...max
+        case .normal(let mean, let stddev): range = (mean - 9 * stddev)...(mean + 9 * stddev)
+        case .logNormal(let mu, let sigma): range = exp(mu - 9 * sigma)...exp(mu + 9 * sigma)
+        }
+        let lo = Swift.min(Swift.max(range.lowerBound, lower), upper), hi = Swift.max(Swift.min(range.upperBound, upper), lower)
+        return lo...hi
+    }
 }
 
-final class PoissonGenerator: Generator {
+final class PoissonGenerator: Generator, @unchecked Sendable {
     let lambda: Double
     let expMinusLambda: Double
     let offset: Int64
@@ -191,9 +215,10 @@ final class PoissonGenerator: Generator {
         var rng = key.cell(row)
         return offset &+ Distributions.poisson(lambda: lambda, expMinusLambda: expMinusLambda, &rng)
     }
+    override var bounds: ClosedRange<Double>? { Double(offset)...(Double(offset) + lambda + 40 * lambda.squareRoot() + 100) }
 }
 
-final class ZipfGenerator: Generator {
+final class ZipfGenerator: Generator, @unchecked Sendable {
     let zipf: Zipf
     init(key: StreamKey, n: Int, exponent: Double) {
         zipf = Zipf(n: n, exponent: exponent)
@@ -203,9 +228,10 @@ final class ZipfGenerator: Generator {
         var rng = key.cell(row)
         return Int64(zipf.sample(&rng))
     }
+    override var bounds: ClosedRange<Double>? { 1...Double(zipf.n) }
 }
 
-final class BernoulliGenerator: Generator {
+final class BernoulliGenerator: Generator, @unchecked Sendable {
     let p: Double
     init(key: StreamKey, p: Double) {
         self.p = p
@@ -217,10 +243,11 @@ final class BernoulliGenerator: Generator {
     }
     override var categories: [String]? { ["false", "true"] }
     override func code(_ row: Int) -> Int { Int(int64(row)) }
+    override var bounds: ClosedRange<Double>? { 0...1 }
 }
 
 /// The product of numeric columns of the same row: `total = quantity × unit_price`.
-final class ProductGenerator: Generator {
+final class ProductGenerator: Generator, @unchecked Sendable {
     let factors: [Generator]
     let places: Int?
     init(key: StreamKey, factors: [Generator], decimals: Int?) {
@@ -240,10 +267,18 @@ final class ProductGenerator: Generator {
         return x
     }
     override var decimals: Int { places ?? 2 }
+    override var bounds: ClosedRange<Double>? {
+        var range: ClosedRange<Double> = 1...1
+        for f in factors {
+            guard let b = f.bounds else { return nil }
+            range = intervalProduct(range, b)
+        }
+        return range
+    }
 }
 
 /// A numeric column of the same row times a uniform factor: `cost = price × U(0.4, 0.7)`.
-final class ScaledGenerator: Generator {
+final class ScaledGenerator: Generator, @unchecked Sendable {
     let source: Generator
     let low: Double
     let high: Double
@@ -261,12 +296,13 @@ final class ScaledGenerator: Generator {
     }
     override func int64(_ row: Int) -> Int64 { Int64(double(row)) }
     override var decimals: Int { places ?? 2 }
+    override var bounds: ClosedRange<Double>? { source.bounds.map { intervalProduct($0, low...high) } }
 }
 
 // MARK: - Categories and text
 
 /// One of a fixed list of values, weighted: dictionary-coded in the file.
-final class ChoiceGenerator: Generator {
+final class ChoiceGenerator: Generator, @unchecked Sendable {
     let values: [String]
     let bytes: WordList
     let table: AliasTable
@@ -284,7 +320,7 @@ final class ChoiceGenerator: Generator {
     override func appendText(_ row: Int, to out: inout [UInt8]) { bytes.append(code(row), to: &out) }
 }
 
-final class ConstantGenerator: Generator {
+final class ConstantGenerator: Generator, @unchecked Sendable {
     let value: String
     let bytes: [UInt8]
     init(key: StreamKey, value: String) {
@@ -297,7 +333,7 @@ final class ConstantGenerator: Generator {
     override func appendText(_ row: Int, to out: inout [UInt8]) { out.append(contentsOf: bytes) }
 }
 
-final class UUIDGenerator: Generator {
+final class UUIDGenerator: Generator, @unchecked Sendable {
     init(key: StreamKey) { super.init(kind: .uuid, key: key) }
     override var isHighCardinality: Bool { true }
     override func uuid(_ row: Int) -> (UInt64, UInt64) {
@@ -309,7 +345,7 @@ final class UUIDGenerator: Generator {
 }
 
 /// `minWords...maxWords` words, the first capitalised, ending with a full stop.
-final class SentenceGenerator: Generator {
+final class SentenceGenerator: Generator, @unchecked Sendable {
     let minWords: Int
     let maxWords: Int
     init(key: StreamKey, minWords: Int, maxWords: Int) {
@@ -331,7 +367,7 @@ final class SentenceGenerator: Generator {
 }
 
 /// Literal text with placeholders.
-final class TemplateGenerator: Generator {
+final class TemplateGenerator: Generator, @unchecked Sendable {
     enum Part: Sendable {
         case literal([UInt8])
         case int(ClosedRange<Int64>)
@@ -412,7 +448,7 @@ final class TemplateGenerator: Generator {
 }
 
 /// A JSON object: `{"key":value,...}` with each value from its own generator.
-final class JSONGenerator: Generator {
+final class JSONGenerator: Generator, @unchecked Sendable {
     let fields: [(key: [UInt8], generator: Generator)]
     init(key: StreamKey, fields: [(key: [UInt8], generator: Generator)]) {
         self.fields = fields
@@ -449,7 +485,7 @@ final class JSONGenerator: Generator {
 // MARK: - Time
 
 /// The row's own event time, from its table's timeline.
-final class EventTimeGenerator: Generator {
+final class EventTimeGenerator: Generator, @unchecked Sendable {
     let timeline: Timeline
     init(key: StreamKey, timeline: Timeline) {
         self.timeline = timeline
@@ -461,10 +497,13 @@ final class EventTimeGenerator: Generator {
     }
     override var isOrderedByRow: Bool { true }
     override var isHighCardinality: Bool { true }
+    override var bounds: ClosedRange<Double>? {
+        Double(timeline.startDay) * Double(Timeline.microsPerDay)...Double(timeline.startDay + Int64(timeline.days)) * Double(Timeline.microsPerDay)
+    }
 }
 
 /// The date of the row's event time; categorical by day, for date partitions.
-final class EventDateGenerator: Generator {
+final class EventDateGenerator: Generator, @unchecked Sendable {
     let timeline: Timeline
     /// The run's days as `YYYY-MM-DD`: the values of a date partition.
     let days: [String]
@@ -477,10 +516,11 @@ final class EventDateGenerator: Generator {
     override var isOrderedByRow: Bool { true }
     override var categories: [String]? { days }
     override func code(_ row: Int) -> Int { timeline.day(ofRow: row) }
+    override var bounds: ClosedRange<Double>? { Double(timeline.startDay)...Double(timeline.startDay + Int64(timeline.days) - 1) }
 }
 
 /// A timestamp (µs) or date (days) uniform in a range.
-final class BetweenGenerator: Generator {
+final class BetweenGenerator: Generator, @unchecked Sendable {
     let range: ClosedRange<Int64>
     init(key: StreamKey, kind: ValueKind, range: ClosedRange<Int64>) {
         self.range = range
@@ -491,10 +531,11 @@ final class BetweenGenerator: Generator {
         var rng = key.cell(row)
         return rng.nextInt(in: range)
     }
+    override var bounds: ClosedRange<Double>? { Double(range.lowerBound)...Double(range.upperBound) }
 }
 
 /// A time after another column of the same row: `shipped_at = ordered_at + 1–5 days`.
-final class AfterGenerator: Generator {
+final class AfterGenerator: Generator, @unchecked Sendable {
     let source: Generator
     let range: ClosedRange<Int64>
     init(key: StreamKey, source: Generator, range: ClosedRange<Int64>) {
@@ -507,13 +548,16 @@ final class AfterGenerator: Generator {
         return source.int64(row) &+ rng.nextInt(in: range)
     }
     override var isHighCardinality: Bool { kind == .timestamp }
+    override var bounds: ClosedRange<Double>? {
+        source.bounds.map { ($0.lowerBound + Double(range.lowerBound))...($0.upperBound + Double(range.upperBound)) }
+    }
 }
 
 // MARK: - References
 
 /// A column of another table's row: each accessor asks `pickedRow` which row, then forwards to
 /// the target generator. The value is recomputed, never looked up.
-class PickingGenerator: Generator {
+class PickingGenerator: Generator, @unchecked Sendable {
     let target: Generator
 
     init(key: StreamKey, target: Generator) {
@@ -531,10 +575,11 @@ class PickingGenerator: Generator {
     override var categories: [String]? { target.categories }
     override func code(_ row: Int) -> Int { target.code(pickedRow(row)) }
     override var decimals: Int { target.decimals }
+    override var bounds: ClosedRange<Double>? { target.bounds }
 }
 
 /// A foreign key: a row of another table picked uniformly or by Zipf.
-final class ReferenceGenerator: PickingGenerator {
+final class ReferenceGenerator: PickingGenerator, @unchecked Sendable {
     let rows: Int
     let zipf: Zipf?
     /// A multiplier coprime with `rows`, so Zipf's heavy ranks scatter over the table instead of
@@ -567,7 +612,7 @@ final class ReferenceGenerator: PickingGenerator {
 }
 
 /// Another column of the row a reference column picked.
-final class LookupGenerator: PickingGenerator {
+final class LookupGenerator: PickingGenerator, @unchecked Sendable {
     let reference: ReferenceGenerator
 
     init(key: StreamKey, reference: ReferenceGenerator, target: Generator) {
@@ -578,6 +623,13 @@ final class LookupGenerator: PickingGenerator {
     override func pickedRow(_ row: Int) -> Int { reference.pickedRow(row) }
 }
 
+/// The range of x × y for x in `a` and y in `b`.
+func intervalProduct(_ a: ClosedRange<Double>, _ b: ClosedRange<Double>) -> ClosedRange<Double> {
+    let products = [a.lowerBound * b.lowerBound, a.lowerBound * b.upperBound, a.upperBound * b.lowerBound, a.upperBound * b.upperBound]
+        .map { $0.isNaN ? 0 : $0 }  // 0 × ∞
+    return products.min()!...products.max()!
+}
+
 func gcd(_ a: Int, _ b: Int) -> Int {
     var (a, b) = (a, b)
     while b != 0 { (a, b) = (b, a % b) }
@@ -585,7 +637,7 @@ func gcd(_ a: Int, _ b: Int) -> Int {
 }
 
 /// A generator chosen per row by the value of a categorical column of the row.
-final class ByValueGenerator: Generator {
+final class ByValueGenerator: Generator, @unchecked Sendable {
     let source: Generator
     /// One generator per code of `source`.
     let generators: [Generator]
@@ -605,4 +657,12 @@ final class ByValueGenerator: Generator {
     override func uuid(_ row: Int) -> (UInt64, UInt64) { chosen(row).uuid(row) }
     override func appendText(_ row: Int, to out: inout [UInt8]) { chosen(row).appendText(row, to: &out) }
     override var decimals: Int { generators.map(\.decimals).max() ?? 2 }
+    override var bounds: ClosedRange<Double>? {
+        var range: ClosedRange<Double>?
+        for g in generators {
+            guard let b = g.bounds else { return nil }
+            range = range.map { Swift.min($0.lowerBound, b.lowerBound)...Swift.max($0.upperBound, b.upperBound) } ?? b
+        }
+        return range
+    }
 }

@@ -85,10 +85,36 @@ public final class RunProgress: Sendable {
     public let uncompressedBytesDone = Atomic<Int>(0)
     /// Where the workers' time went so far; workers add to it file by file.
     public let stages = Mutex(StageTimes())
+
+    /// The signal that stopped the run, 0 while it goes on.
+    private let cancelSignal = Atomic<Int32>(0)
     public init() {}
 
     /// Adds a file's or a worker's times.
     public func add(_ times: StageTimes) { stages.withLock { $0 += times } }
+
+    /// Asks the run to stop: workers finish the chunk in hand, abandon their open files (their
+    /// temporary files go), and the run writes a failed manifest. Called from a signal handler's
+    /// queue; the first signal wins.
+    public func cancel(signal: Int32) {
+        _ = cancelSignal.compareExchange(expected: 0, desired: max(signal, 1), ordering: .relaxed)
+    }
+
+    /// Whether `cancel` was called.
+    public var isCancelled: Bool { cancelSignal.load(ordering: .relaxed) != 0 }
+
+    /// The signal `cancel` was given, if any.
+    public var cancelledBy: Int32? {
+        let s = cancelSignal.load(ordering: .relaxed)
+        return s == 0 ? nil : s
+    }
+
+    /// "interrupted by SIGINT", once cancelled.
+    var cancellationReason: String? {
+        guard let s = cancelledBy else { return nil }
+        let name = [2: "SIGINT", 15: "SIGTERM", 1: "SIGHUP"][s] ?? "signal \(s)"
+        return "interrupted by \(name)"
+    }
 }
 
 /// The idle time of a pool of workers: each worker reports when it stops, and once all have,
@@ -124,6 +150,8 @@ public enum GenerateError: Error, Sendable, CustomStringConvertible {
     case output(String)
     /// Writing failed part-way: complete files stay, the manifest says `failed`, no `_SUCCESS`.
     case runFailed(String)
+    /// A signal stopped the run (`RunProgress.cancel`); the manifest says `failed`.
+    case interrupted(String)
 
     public var description: String {
         switch self {
@@ -131,6 +159,7 @@ public enum GenerateError: Error, Sendable, CustomStringConvertible {
         case .spec(let e): return "invalid table declaration: \(e)"
         case .output(let m): return m
         case .runFailed(let m): return m
+        case .interrupted(let m): return m
         }
     }
 }

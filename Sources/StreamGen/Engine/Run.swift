@@ -50,7 +50,10 @@ public enum StreamGenEngine {
         if let rows = options.rows {
             guard rows >= 1 else { throw .invalidOption("--rows \(rows): at least 1 row") }
             let probe = PackCompiler(pack: pack, shape: RunShape(seed: options.seed, startDay: startDay, days: days, scale: 1), partitioned: true)
-            let largest = pack.tables.filter(\.scales).map { probe.rowCount(of: $0) }.max() ?? 0
+            var largest = 0
+            for table in pack.tables where table.scales {
+                do { largest = max(largest, try probe.rowCount(of: table)) } catch { throw .spec(error) }
+            }
             guard largest > 0 else { throw .invalidOption("--rows: the pack has no table that scales") }
             scale = Double(rows) / Double(largest)
         }
@@ -65,9 +68,6 @@ public enum StreamGenEngine {
                 throw .invalidOption("--tables: pack '\(pack.name)' has no table '\(name)' (it has: \(tables.map(\.name).joined(separator: ", ")))")
             }
             selected = tables.indices.filter { names.contains(tables[$0].name) }
-        }
-        for i in selected where tables[i].rowCount > Int(Int32.max) * 64 {
-            throw .invalidOption("table '\(tables[i].name)' would have \(tables[i].rowCount) rows; the limit is 2^37")
         }
         let plan = ShardPlan(tables: tables, selected: selected, targetRows: options.shardRows, flat: options.layout == .flat)
         let shardIndices = options.shard.map { plan.selection(index: $0.index, count: $0.count) } ?? Array(plan.shards.indices)
@@ -107,11 +107,15 @@ public enum StreamGenEngine {
         let options = prepared.options
         let directory = options.outDirectory
         let manifestName = options.shard.map { Manifest.shardFileName(index: $0.index, count: $0.count) } ?? Manifest.fileName
-        try OutputDirectory.prepare(directory, options: options, manifestName: manifestName, tableNames: prepared.selectedTables.map { prepared.tables[$0].name })
+        let journal = Journal(pack: options.pack.name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: options.commandLine,
+                              shard: options.shard, claims: journalClaims(prepared))
+        let dataset = try OutputDirectory.prepare(directory, overwrite: options.overwrite, shard: options.shard,
+                                                  tableNames: prepared.selectedTables.map { prepared.tables[$0].name }, format: options.format,
+                                                  journal: journal)
         progress.rowsTotal.store(prepared.plannedRows, ordering: .relaxed)
 
         let state = RunState()
-        let context = ShardContext(prepared: prepared)
+        let context = ShardContext(prepared: prepared, root: dataset.root)
         let pool = WorkerPoolClock(threads: prepared.threads)
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<prepared.concurrency {
@@ -124,7 +128,7 @@ public enum StreamGenEngine {
                         pool.workerStopped()
                     }
                     while true {
-                        if state.failed { return }
+                        if state.failed || progress.isCancelled { return }
                         let k = state.next.add(1, ordering: .relaxed).oldValue
                         guard k < prepared.shardIndices.count else { return }
                         do {
@@ -135,7 +139,7 @@ public enum StreamGenEngine {
                             } rowsDone: { n in
                                 progress.rowsDone.add(n, ordering: .relaxed)
                             } shouldStop: {
-                                state.failed
+                                state.failed || progress.isCancelled
                             }
                         } catch {
                             state.failure.withLock { if $0 == nil { $0 = "\(error)" } }
@@ -147,21 +151,54 @@ public enum StreamGenEngine {
         }
         progress.add(pool.idle)
         let files = state.files.withLock { $0 }
-        let error = state.failure.withLock { $0 }
+        var error = state.failure.withLock { $0 }
+        if let reason = progress.cancellationReason { error = reason }
         let manifest = makeManifest(prepared, files: files, error: error)
         do {
-            try manifest.write(to: directory, name: manifestName)
-            if error == nil && options.shard == nil {
-                try FileSystem.writeAtomically(directory + "/" + Manifest.successFileName, [])
+            try manifest.write(to: dataset.root, name: manifestName)
+            if error == nil {
+                if options.shard == nil { try dataset.root.writeAtomically(Manifest.successFileName, []) }
+                dataset.remove(journal)
             }
         } catch let writeError {
             let cause = error.map { "\($0); then writing the manifest failed too: \(writeError)" } ?? "writing the manifest failed: \(writeError)"
-            throw .runFailed("the run failed: \(cause)")
+            throw .runFailed("the run failed: \(cause). The journal \(directory)/\(journal.fileName) still claims the run's files: `streamgen clean \(directory) --confirm` or `--overwrite` removes them")
         }
         if let error {
+            if progress.isCancelled {
+                throw .interrupted("\(error). Complete files are listed in \(directory)/\(manifestName) (status \"failed\"); no \(Manifest.successFileName) was written")
+            }
             throw .runFailed("the run failed: \(error). Complete files are listed in \(directory)/\(manifestName) (status \"failed\"); no \(Manifest.successFileName) was written")
         }
         return manifest
+    }
+
+    /// What the run's journal claims: each selected table's directory (hive) or file (flat); a
+    /// shard claims only its own part files.
+    static func journalClaims(_ prepared: Prepared) -> [Journal.Claim] {
+        let o = prepared.options
+        let ext = o.format.fileExtension
+        var claims: [Journal.Claim] = []
+        for t in prepared.selectedTables {
+            let table = prepared.tables[t]
+            if o.layout == .flat {
+                // Safe: table names are checked when the pack compiles (isSafeName).
+                claims.append(.file(try! RelativePath(components: ["\(table.name).\(ext)"])))
+                continue
+            }
+            var only: [String]?
+            if o.shard != nil {
+                only = prepared.shardIndices.filter { prepared.plan.shards[$0].table == t }.map { k in
+                    let shard = prepared.plan.shards[k]
+                    let name = HivePath.fileName(part: shard.part, format: o.format)
+                    guard let d = table.datePartition, let day = shard.day else { return name }
+                    return "\(HivePath.escape(table.partitions[d].values[day]))/\(name)"
+                }
+            }
+            claims.append(.tree(name: table.name, partitionKeys: table.partitions.map(\.name), extensions: [ext],
+                                datePartition: table.datePartition, only: only))
+        }
+        return claims
     }
 
     /// `prepare` then `run`.
@@ -202,7 +239,7 @@ public enum StreamGenEngine {
             ("tables", .array(prepared.selectedTables.map { .string(prepared.tables[$0].name) })),
             ("format", .string(o.format.rawValue)),
             ("layout", .string(o.layout.rawValue)),
-            ("compression", .string(o.codec.name)),
+            ("compression", .string(o.format == .csv ? CompressionCodec.uncompressed.name : o.codec.name)),
             ("zstd_level", .int(Int64(o.zstdLevel))),
             ("chunk_rows", .int(Int64(o.chunkRows))),
             ("shard_rows", .int(Int64(o.shardRows))),

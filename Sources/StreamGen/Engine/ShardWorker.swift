@@ -4,9 +4,12 @@ import Columnar
 struct ShardContext: Sendable {
     let prepared: StreamGenEngine.Prepared
     let writerOptions: WriterOptions
+    /// The output directory: every file is created below it, no link followed.
+    let root: DirectoryHandle
 
-    init(prepared: StreamGenEngine.Prepared) {
+    init(prepared: StreamGenEngine.Prepared, root: DirectoryHandle) {
         self.prepared = prepared
+        self.root = root
         let o = prepared.options
         writerOptions = WriterOptions(
             codec: o.codec, zstdLevel: o.zstdLevel,
@@ -25,7 +28,8 @@ struct ShardWorker {
     private var chunk: Chunk?
     private var chunkTable = -1
     private var indices: [Int] = []
-    private var directories = Set<String>()
+    /// The directories this worker opened lately, by path below the output directory.
+    private var directories: [String: DirectoryHandle] = [:]
     /// Where this worker's time went: generating (filling chunks, partitioning and sorting rows)
     /// and its writers' stages.
     private(set) var times = StageTimes()
@@ -130,13 +134,17 @@ struct ShardWorker {
         record: (FileRecord) -> Void, rowsDone: (Int) -> Void, shouldStop: () -> Bool
     ) throws(ColumnarError) {
         let options = context.prepared.options
-        let path = options.outDirectory + "/" + relative
-        if let slash = path.lastIndex(of: "/") {
-            let directory = String(path[..<slash])
-            if !directories.contains(directory) {
-                try FileSystem.makeDirectories(directory)
-                directories.insert(directory)
-            }
+        let slash = relative.lastIndex(of: "/")
+        let directoryPath = slash.map { String(relative[..<$0]) } ?? ""
+        let name = slash.map { String(relative[relative.index(after: $0)...]) } ?? relative
+        let directory: DirectoryHandle
+        if let open = directories[directoryPath] {
+            directory = open
+        } else {
+            let components = directoryPath.isEmpty ? [] : directoryPath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            directory = components.isEmpty ? context.root : try context.root.directory(components, create: true)
+            if directories.count >= 64 { directories.removeAll() }  // bound the descriptors a worker keeps
+            directories[directoryPath] = directory
         }
         // Sort keys not ordered by row number: sort this file's row numbers by their values.
         var row = row
@@ -152,9 +160,9 @@ struct ShardWorker {
         let writer: TableFileWriter
         switch options.format {
         case .parquet:
-            writer = try ParquetFileWriter(path: path, schema: table.fileSchema, options: context.writerOptions, compressor: compressor)
+            writer = try ParquetFileWriter(in: directory, name: name, schema: table.fileSchema, options: context.writerOptions, compressor: compressor)
         case .csv:
-            writer = try CSVFileWriter(path: path, schema: table.fileSchema, checksum: true)
+            writer = try CSVFileWriter(in: directory, name: name, schema: table.fileSchema, checksum: true)
         }
         var done = 0
         let capacity = options.chunkRows

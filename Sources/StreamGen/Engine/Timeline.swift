@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where the rows of a fact table fall in time.
 ///
 /// The run's days get row counts in proportion to `Seasonality.weight` (largest remainder, so the
@@ -19,8 +25,16 @@ public struct Timeline: Sendable, Hashable {
     public init(startDay: Int64, days: Int, rows: Int, seasonality: Seasonality) {
         precondition(days >= 1 && rows >= 0)
         self.startDay = startDay
-        let weights = (0..<days).map { seasonality.weight(day: startDay + Int64($0), index: $0) }
-        let total = weights.reduce(0, +)
+        var weights = (0..<days).map { seasonality.weight(day: startDay + Int64($0), index: $0) }
+        var total = weights.reduce(0, +)
+        if !total.isFinite {
+            // A steep daily trend over many days overflows: take the weights relative to the
+            // largest, in logarithms, so that they stay finite and keep their ratios.
+            let logs = (0..<days).map { seasonality.logWeight(day: startDay + Int64($0), index: $0) }
+            let top = logs.max() ?? 0
+            weights = logs.map { exp($0 - top) }
+            total = weights.reduce(0, +)
+        }
         var counts = [Int](repeating: 0, count: days)
         if total > 0 {
             var remainders: [(Double, Int)] = []

@@ -30,35 +30,58 @@ public struct DatasetStatus: Sendable {
     public var manifestName: String
     public var complete: Bool
     public var tables: [TableStatus]
+    /// Problems with the files besides the tables (SQL, metadata, ground truth).
+    public var otherProblems: [String] = []
+    /// Whether every file's SHA-256 was recomputed.
+    public var verified = false
 
-    /// Reads the manifest in `directory` (or the shard manifests, when only those exist) and
-    /// checks the files it lists. With `verify`, recomputes each file's SHA-256 too.
+    /// Reads the manifest in `directory` (or a shard manifest, when only those exist) and
+    /// checks the files it lists, each opened below the directory without following links.
+    /// With `verify`, recomputes each file's SHA-256 too. Every pack's manifest is read: the
+    /// engine's own, or a pack's document carrying it under `"streamgen"`.
     public static func load(_ directory: String, verify: Bool = false) throws(ManifestError) -> DatasetStatus {
-        let names = (try? FileSystem.list(directory)) ?? []
-        if FileSystem.kind(directory) != .directory { throw ManifestError("'\(directory)' is not a directory") }
+        let dataset: DatasetDirectory
+        do { dataset = try DatasetDirectory.open(directory, create: false, access: .read) } catch {
+            throw ManifestError("\(error)")
+        }
+        let root = dataset.root
+        let names = (try? root.names()) ?? []
         let manifestName: String
         if names.contains(Manifest.fileName) {
             manifestName = Manifest.fileName
-        } else if let shard = names.first(where: { $0.hasPrefix("manifest-shard-") && $0.hasSuffix(".json") }) {
+        } else if let shard = names.first(where: Manifest.isShardManifestName) {
             manifestName = shard
+        } else if let journal = names.first(where: Journal.isJournalName).flatMap({ try? Journal.read(root, name: $0) }) {
+            let state = processExists(journal.pid) && !root.tryLock(exclusive: false) ? "a run in progress" : "an interrupted run"
+            throw ManifestError("'\(directory)' holds \(state) of pack \(journal.pack) (\(journal.holderDescription)) and no manifest yet; its files are not complete. `streamgen clean \(directory) --confirm` or `streamgen generate ... --overwrite` clears it")
         } else {
             throw ManifestError("'\(directory)' has no \(Manifest.fileName): not a StreamGen output directory, or its run never finished")
         }
-        let manifest = try Manifest.read(directory + "/" + manifestName)
+        let manifest = try Manifest.read(root, name: manifestName)
         var tables: [TableStatus] = []
+        func check(_ pathText: String, bytes: Int64, sha256: String, problems: inout [String]) -> ReadableFile? {
+            // Safe: Manifest(json:) validated every path.
+            let path = try! RelativePath(validating: pathText)
+            guard let dir = try? root.directory(path.directoryComponents, create: false), let info = dir.info(path.name) else {
+                problems.append("missing: \(pathText)")
+                return nil
+            }
+            guard info.kind == .file, let file = try? dir.openFile(path.name) else {
+                problems.append("not a regular file (a link, a directory or a device): \(pathText)")
+                return nil
+            }
+            if file.size != bytes { problems.append("size \(file.size) where the manifest says \(bytes): \(pathText)"); return nil }
+            if verify, (try? file.sha256()) != sha256 { problems.append("SHA-256 differs from the manifest: \(pathText)") }
+            return file
+        }
         for table in manifest.tables {
             var problems: [String] = []
             var columns: [ColumnStatus] = table.schema.filter { c in !table.partitionBy.contains { $0.name == c.name } }
                 .map { ColumnStatus(name: $0.name, type: $0.type, nulls: 0, min: nil, max: nil) }
             var accumulators = columns.map { StatAccumulator(type: $0.type) }
             for file in table.files {
-                let path = directory + "/" + file.path
-                guard let size = FileSystem.size(path) else { problems.append("missing: \(file.path)"); continue }
-                if size != file.bytes { problems.append("size \(size) where the manifest says \(file.bytes): \(file.path)"); continue }
-                if verify, let digest = try? FileSystem.sha256(path), digest != file.sha256 {
-                    problems.append("SHA-256 differs from the manifest: \(file.path)")
-                }
-                guard file.path.hasSuffix(".parquet"), let footer = try? ParquetFooter.read(path: path) else { continue }
+                guard let opened = check(file.path, bytes: file.bytes, sha256: file.sha256, problems: &problems) else { continue }
+                guard file.path.hasSuffix(".parquet"), let footer = try? ParquetFooter.read(file: opened) else { continue }
                 for group in footer[4]?.list ?? [] {
                     for (c, chunk) in (group[1]?.list ?? []).enumerated() where c < accumulators.count {
                         guard let stats = chunk[3]?[12] else { continue }
@@ -75,8 +98,12 @@ public struct DatasetStatus: Sendable {
                 name: table.name, rows: table.rows, files: table.files.count, partitions: table.partitionCount, bytes: table.bytes,
                 partitionBy: table.partitionBy.map(\.name), sortBy: table.sortBy, problems: problems, columns: columns))
         }
+        var otherProblems: [String] = []
+        for file in manifest.otherFiles { _ = check(file.path, bytes: file.bytes, sha256: file.sha256, problems: &otherProblems) }
         let complete = manifest.status == .complete && names.contains(Manifest.successFileName) && tables.allSatisfy { $0.problems.isEmpty }
-        return DatasetStatus(directory: directory, manifest: manifest, manifestName: manifestName, complete: complete, tables: tables)
+            && otherProblems.isEmpty
+        return DatasetStatus(directory: directory, manifest: manifest, manifestName: manifestName, complete: complete, tables: tables,
+                             otherProblems: otherProblems, verified: verify)
     }
 
     /// A plain-text report.
@@ -87,9 +114,11 @@ public struct DatasetStatus: Sendable {
         if m.status == .complete && !complete { state = "incomplete (files missing or changed, or no \(Manifest.successFileName))" }
         if let shard = m.shard { state += " (shard \(shard.index)/\(shard.count) only; run `streamgen manifest merge` once all shards are in)" }
         lines.append("\(directory): pack \(m.pack), seed \(m.seed), streamgen \(m.toolVersion), \(state)")
-        let totalRows = tables.reduce(0) { $0 + $1.rows }
-        let totalBytes = tables.reduce(0) { $0 + $1.bytes }
-        lines.append("\(tables.count) table(s), \(grouped(totalRows)) rows, \(tables.reduce(0) { $0 + $1.files }) files, \(humanBytes(totalBytes))")
+        let totalRows = saturatingSum(tables.map(\.rows))
+        let totalBytes = saturatingSum(tables.map(\.bytes))
+        lines.append("\(tables.count) table(s), \(grouped(totalRows)) rows, \(tables.reduce(0) { $0 + $1.files }) files, \(humanBytes(totalBytes))"
+                     + (m.otherFiles.isEmpty ? "" : "; \(m.otherFiles.count) other file(s)") + (verified ? "; every SHA-256 checked" : ""))
+        for p in otherProblems.prefix(10) { lines.append("PROBLEM \(p)") }
         for t in tables {
             lines.append("")
             var head = "\(t.name): \(grouped(t.rows)) rows, \(t.files) file(s), \(humanBytes(t.bytes))"
@@ -117,6 +146,8 @@ public struct DatasetStatus: Sendable {
             ("seed", .string(String(manifest.seed))),
             ("status", .string(manifest.status.rawValue)),
             ("complete", .bool(complete)),
+            ("verified", .bool(verified)),
+            ("other_problems", .array(otherProblems.map(JSONValue.string))),
             ("tables", .array(tables.map { t in
                 .object([
                     ("name", .string(t.name)), ("rows", .int(t.rows)), ("files", .int(Int64(t.files))),
@@ -217,10 +248,13 @@ public enum ManifestMerge {
     /// `manifest.json` and `_SUCCESS`. Returns the merged manifest.
     @discardableResult
     public static func merge(_ directory: String, commandLine: [String] = [], createdAt: Int64? = nil) throws(ManifestError) -> Manifest {
-        let names = ((try? FileSystem.list(directory)) ?? []).filter { $0.hasPrefix("manifest-shard-") && $0.hasSuffix(".json") }
+        let dataset: DatasetDirectory
+        do { dataset = try DatasetDirectory.open(directory, create: false, access: .exclusive) } catch { throw ManifestError("\(error)") }
+        let root = dataset.root
+        let names = ((try? root.names()) ?? []).filter(Manifest.isShardManifestName)
         guard !names.isEmpty else { throw ManifestError("'\(directory)' holds no shard manifests (manifest-shard-*.json)") }
         var shards: [Manifest] = []
-        for name in names { shards.append(try Manifest.read(directory + "/" + name)) }
+        for name in names { shards.append(try Manifest.read(root, name: name)) }
         let first = shards[0]
         guard let count = first.shard?.count else { throw ManifestError("\(names[0]) is not a shard manifest") }
         var seen = Set<Int>()
@@ -244,7 +278,7 @@ public enum ManifestMerge {
             for m in shards {
                 guard let t = m.tables.first(where: { $0.name == table.name }) else { continue }
                 merged.files += t.files
-                merged.plannedRows += t.plannedRows
+                merged.plannedRows = min(merged.plannedRows &+ t.plannedRows, Manifest.largestCount)
             }
             merged.files.sort { $0.path < $1.path }
             tables.append(merged)
@@ -254,13 +288,21 @@ public enum ManifestMerge {
             createdAt: createdAt ?? shards.map(\.createdAt).max()!, commandLine: commandLine, pack: first.pack, seed: first.seed,
             options: first.options, shard: nil, shardsInPlan: first.shardsInPlan, tables: tables)
         for table in tables {
-            for file in table.files where FileSystem.size(directory + "/" + file.path) != file.bytes {
-                throw ManifestError("\(file.path) is missing or changed; copy every shard's files into '\(directory)' before merging")
+            for file in table.files {
+                // Safe: Manifest(json:) validated every path.
+                let path = try! RelativePath(validating: file.path)
+                let info = (try? root.directory(path.directoryComponents, create: false))?.info(path.name)
+                guard let info, info.kind == .file, info.size == file.bytes else {
+                    throw ManifestError("\(file.path) is missing or changed; copy every shard's files into '\(directory)' before merging")
+                }
             }
         }
         do {
-            try manifest.write(to: directory, name: Manifest.fileName)
-            try FileSystem.writeAtomically(directory + "/" + Manifest.successFileName, [])
+            try manifest.write(to: root, name: Manifest.fileName)
+            try root.writeAtomically(Manifest.successFileName, [])
+            for name in try root.names() where ShardName.parse(name, prefix: ".streamgen-shard-", suffix: ".lock") != nil {
+                try root.removeFile(name)
+            }
         } catch {
             throw ManifestError("cannot write the merged manifest: \(error)")
         }

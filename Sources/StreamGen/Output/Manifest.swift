@@ -13,6 +13,20 @@ public struct FileRecord: Sendable, Hashable {
     public var shard: Int
 }
 
+/// A file of a run that is not table data: a SQL script, a metadata file, ground truth. The
+/// manifest lists it so `status --verify` checks it and `--overwrite` and `clean` may remove it.
+public struct OtherFileRecord: Sendable, Hashable {
+    public var path: String
+    public var bytes: Int64
+    public var sha256: String
+
+    public init(path: String, bytes: Int64, sha256: String) {
+        self.path = path
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+}
+
 /// A column as the manifest records it: its name, its type (`ColumnType.description`) and
 /// whether it can be null.
 public struct ColumnRecord: Sendable, Hashable {
@@ -24,6 +38,11 @@ public struct ColumnRecord: Sendable, Hashable {
         self.name = name
         self.type = type
         self.nullable = nullable
+    }
+
+    /// A file column as the manifest records it.
+    public init(column: Column) {
+        self.init(name: column.name, type: column.type.description, nullable: column.isOptional)
     }
 }
 
@@ -38,8 +57,8 @@ public struct TableRecord: Sendable, Hashable {
     public var sortBy: [String]
     public var files: [FileRecord]
 
-    public var rows: Int64 { files.reduce(0) { $0 + $1.rows } }
-    public var bytes: Int64 { files.reduce(0) { $0 + $1.bytes } }
+    public var rows: Int64 { saturatingSum(files.map(\.rows)) }
+    public var bytes: Int64 { saturatingSum(files.map(\.bytes)) }
     public var partitionCount: Int { Set(files.map { $0.path.split(separator: "/").dropLast().joined(separator: "/") }).count }
 }
 
@@ -66,6 +85,18 @@ public struct Manifest: Sendable, Hashable {
     public var shard: (index: Int, count: Int)?
     public var shardsInPlan: Int
     public var tables: [TableRecord]
+    /// Files besides the tables' data (SQL, metadata, ground truth).
+    public var otherFiles: [OtherFileRecord] = []
+
+    /// The last second a manifest can record: 9999-12-31T23:59:59Z.
+    public static let latestSeconds: Int64 = 253_402_300_799
+    /// The largest count (rows, bytes) a manifest may give one file or table: 2^53.
+    static let largestCount: Int64 = 1 << 53
+
+    /// Whether `name` is a shard manifest's name (`manifest-shard-00001-of-00004.json`).
+    public static func isShardManifestName(_ name: String) -> Bool {
+        ShardName.parse(name, prefix: "manifest-shard-", suffix: ".json") != nil
+    }
 
     /// The name of the manifest of shard `index` of `count`.
     public static func shardFileName(index: Int, count: Int) -> String {
@@ -84,7 +115,7 @@ public struct Manifest: Sendable, Hashable {
 
     public func json() -> JSONValue {
         var created: [UInt8] = []
-        appendISOTimestamp(microsSinceEpoch: createdAt * 1_000_000, utc: true, to: &created)
+        appendISOTimestamp(microsSinceEpoch: min(max(createdAt, 0), Manifest.latestSeconds) * 1_000_000, utc: true, to: &created)
         var pairs: [(String, JSONValue)] = [
             ("streamgen_manifest", .int(Manifest.formatVersion)),
             ("tool", .object([("name", .string("streamgen")), ("version", .string(toolVersion))])),
@@ -101,12 +132,17 @@ public struct Manifest: Sendable, Hashable {
             ("shards_in_plan", .int(Int64(shardsInPlan))),
             ("totals", .object([
                 ("tables", .int(Int64(tables.count))),
-                ("rows", .int(tables.reduce(0) { $0 + $1.rows })),
+                ("rows", .int(saturatingSum(tables.map(\.rows)))),
                 ("files", .int(Int64(tables.reduce(0) { $0 + $1.files.count }))),
-                ("bytes", .int(tables.reduce(0) { $0 + $1.bytes })),
+                ("bytes", .int(saturatingSum(tables.map(\.bytes)))),
             ])),
             ("tables", .array(tables.map(Manifest.tableJSON))),
         ]
+        if !otherFiles.isEmpty {
+            pairs.append(("other_files", .array(otherFiles.map { f in
+                .object([("path", .string(f.path)), ("bytes", .int(f.bytes)), ("sha256", .string(f.sha256))])
+            })))
+        }
         return .object(pairs)
     }
 
@@ -135,11 +171,37 @@ public struct Manifest: Sendable, Hashable {
         ])
     }
 
-    /// Reads a manifest back.
-    public init(json: JSONValue) throws(ManifestError) {
+    /// Reads a manifest back: the engine's own document, or a pack's document (spec 000's
+    /// fixture manifest, say) that carries the engine's under `"streamgen"`. Every path is
+    /// validated as components below the directory, every count and type checked, so nothing a
+    /// hand-edited manifest says can make StreamGen leave its directory or trap.
+    public init(json document: JSONValue) throws(ManifestError) {
+        var json = document
+        if document["streamgen_manifest"] == nil, let nested = document["streamgen"], nested["streamgen_manifest"] != nil { json = nested }
         func need<T>(_ value: T?, _ what: String) throws(ManifestError) -> T {
             guard let value else { throw ManifestError("the manifest has no valid '\(what)'") }
             return value
+        }
+        func count(_ value: JSONValue?, _ what: String) throws(ManifestError) -> Int64 {
+            guard let v = value?.int, (0...Manifest.largestCount).contains(v) else {
+                throw ManifestError("the manifest's '\(what)' is not a count between 0 and 2^53")
+            }
+            return v
+        }
+        func path(_ value: JSONValue?, _ what: String) throws(ManifestError) -> String {
+            let text = try need(value?.string, what)
+            do { _ = try RelativePath(validating: text) } catch { throw ManifestError("the manifest's '\(what)' is not a path inside its directory: \(error)") }
+            return text
+        }
+        func type(_ value: JSONValue?, _ what: String) throws(ManifestError) -> String {
+            let text = try need(value?.string, what)
+            guard ColumnType(parsing: text) != nil else { throw ManifestError("the manifest's '\(what)' is not a column type: '\(RelativePath.printable(String(text.prefix(40))))'") }
+            return text
+        }
+        func name(_ value: JSONValue?, _ what: String) throws(ManifestError) -> String {
+            let text = try need(value?.string, what)
+            guard RelativePath.problem(component: text) == nil else { throw ManifestError("the manifest's '\(what)' is not a valid name") }
+            return text
         }
         guard json["streamgen_manifest"]?.int == Manifest.formatVersion else {
             throw ManifestError("not a StreamGen manifest (format \(Manifest.formatVersion))")
@@ -155,33 +217,41 @@ public struct Manifest: Sendable, Hashable {
         guard case .object(let options) = try need(json["options"], "options") else { throw ManifestError("'options' is not an object") }
         self.options = options
         if let s = json["shard"], s != .null {
-            shard = (Int(try need(s["index"]?.int, "shard.index")), Int(try need(s["count"]?.int, "shard.count")))
+            let n = try count(s["count"], "shard.count")
+            let i = try count(s["index"], "shard.index")
+            guard (1...1_000_000).contains(n), i < n else { throw ManifestError("the manifest's shard \(i)/\(n) is not a valid shard") }
+            shard = (Int(i), Int(n))
         } else {
             shard = nil
         }
-        shardsInPlan = Int(try need(json["shards_in_plan"]?.int, "shards_in_plan"))
+        shardsInPlan = Int(try count(json["shards_in_plan"], "shards_in_plan"))
         var tables: [TableRecord] = []
         for t in try need(json["tables"]?.array, "tables") {
-            let partitionBy = try need(t["partition_by"]?.array, "partition_by").map {
-                ColumnRecord(name: $0["name"]?.string ?? "", type: $0["type"]?.string ?? "")
+            let partitionBy = try need(t["partition_by"]?.array, "partition_by").map { (p) throws(ManifestError) in
+                ColumnRecord(name: try name(p["name"], "partition_by.name"), type: try type(p["type"], "partition_by.type"))
             }
             var files: [FileRecord] = []
             for f in try need(t["files"]?.array, "files") {
                 var partition: [String: String] = [:]
                 if case .object(let pairs)? = f["partition"] { for (k, v) in pairs { partition[k] = v.string } }
                 files.append(FileRecord(
-                    path: try need(f["path"]?.string, "files.path"), rows: try need(f["rows"]?.int, "files.rows"),
-                    bytes: try need(f["bytes"]?.int, "files.bytes"), sha256: try need(f["sha256"]?.string, "files.sha256"),
-                    partition: partition, shard: Int(try need(f["shard"]?.int, "files.shard"))))
+                    path: try path(f["path"], "files.path"), rows: try count(f["rows"], "files.rows"),
+                    bytes: try count(f["bytes"], "files.bytes"), sha256: try need(f["sha256"]?.string, "files.sha256"),
+                    partition: partition, shard: Int(try count(f["shard"], "files.shard"))))
             }
             tables.append(TableRecord(
-                name: try need(t["name"]?.string, "tables.name"), plannedRows: try need(t["planned_rows"]?.int, "planned_rows"),
-                schema: try need(t["schema"]?.array, "schema").map {
-                    ColumnRecord(name: $0["name"]?.string ?? "", type: $0["type"]?.string ?? "", nullable: $0["nullable"]?.bool ?? false)
+                name: try name(t["name"], "tables.name"), plannedRows: try count(t["planned_rows"], "planned_rows"),
+                schema: try need(t["schema"]?.array, "schema").map { (c) throws(ManifestError) in
+                    ColumnRecord(name: try need(c["name"]?.string, "schema.name"), type: try type(c["type"], "schema.type"),
+                                 nullable: c["nullable"]?.bool ?? false)
                 },
                 partitionBy: partitionBy, sortBy: try need(t["sort_by"]?.array, "sort_by").compactMap(\.string), files: files))
         }
         self.tables = tables
+        for f in json["other_files"]?.array ?? [] {
+            otherFiles.append(OtherFileRecord(path: try path(f["path"], "other_files.path"), bytes: try count(f["bytes"], "other_files.bytes"),
+                                              sha256: try need(f["sha256"]?.string, "other_files.sha256")))
+        }
     }
 
     public init(toolVersion: String, status: Status, error: String?, createdAt: Int64, commandLine: [String], pack: String, seed: UInt64,
@@ -202,23 +272,44 @@ public struct Manifest: Sendable, Hashable {
 
     /// Reads `path`.
     public static func read(_ path: String) throws(ManifestError) -> Manifest {
+        let slash = path.lastIndex(of: "/")
+        let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let root: DirectoryHandle
+        do { root = try DirectoryHandle.open(parent, create: false) } catch { throw ManifestError("cannot read \(path): \(error)") }
+        return try read(root, name: name)
+    }
+
+    /// Reads the manifest `name` in `root` (a regular file, no link followed, at most 256 MiB).
+    static func read(_ root: DirectoryHandle, name: String) throws(ManifestError) -> Manifest {
         let bytes: [UInt8]
-        do { bytes = try FileSystem.read(path) } catch { throw ManifestError("cannot read \(path): \(error)") }
+        do { bytes = try root.read(name, limit: 256 << 20) } catch { throw ManifestError("cannot read \(name): \(error)") }
         do {
             return try Manifest(json: try JSONValue.parse(String(decoding: bytes, as: UTF8.self)))
         } catch let error as JSONParseError {
-            throw ManifestError("\(path): \(error)")
+            throw ManifestError("\(name): \(error)")
         } catch let error as ManifestError {
-            throw ManifestError("\(path): \(error.message)")
+            throw ManifestError("\(name): \(error.message)")
         } catch {
-            throw ManifestError("\(path): \(error)")
+            throw ManifestError("\(name): \(error)")
         }
     }
 
-    /// Writes the manifest to `directory/name` atomically.
-    func write(to directory: String, name: String) throws(ColumnarError) {
-        try FileSystem.writeAtomically(directory + "/" + name, Array(json().serialized().utf8))
+    /// Writes the manifest to `name` in `root` atomically, synced.
+    func write(to root: DirectoryHandle, name: String) throws(ColumnarError) {
+        try root.writeAtomically(name, Array(json().serialized().utf8))
     }
+}
+
+/// The sum of `values`, stopping at `Int64.max` instead of trapping.
+func saturatingSum(_ values: [Int64]) -> Int64 {
+    var total: Int64 = 0
+    for v in values {
+        let (sum, overflow) = total.addingReportingOverflow(v)
+        if overflow { return v > 0 ? .max : .min }
+        total = sum
+    }
+    return total
 }
 
 public struct ManifestError: Error, CustomStringConvertible, Sendable {

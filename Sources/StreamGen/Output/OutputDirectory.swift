@@ -1,102 +1,147 @@
 import Columnar
 
-/// Checks and prepares the output directory before a run writes anything.
+/// Makes an output directory ready for a run, before anything is written.
 enum OutputDirectory {
-    /// - A missing directory is created.
-    /// - An empty one is used as is.
-    /// - A full run refuses a non-empty directory unless `overwrite`; with it, removes exactly
-    ///   what earlier StreamGen manifests there claim (and their temporary files), and refuses if
-    ///   anything else remains.
-    /// - A `--shard i/N` run shares its directory with the other shards of the same dataset:
-    ///   it refuses only files that are not theirs, or its own earlier output without `overwrite`.
-    static func prepare(_ directory: String, options: GenerateOptions, manifestName: String, tableNames: [String]) throws(GenerateError) {
-        let entries = try existingEntries(directory)
-        if entries.isEmpty { return }
-
-        if let shard = options.shard {
-            let own = entries.contains(manifestName)
-            if own && !options.overwrite {
-                throw .output("'\(directory)' already holds shard \(shard) of this dataset (\(manifestName)); pass --overwrite to write it again")
-            }
-            let allowed = Set(tableNames).union(tableNames.map { "\($0).\(options.format.fileExtension)" })
-            let foreign = entries.filter { !allowed.contains($0) && !($0.hasPrefix("manifest-shard-") && $0.hasSuffix(".json")) }
-            if !foreign.isEmpty {
-                throw .output("'\(directory)' holds entries that are not this dataset's shards: \(foreign.prefix(5).joined(separator: ", ")); use an empty directory")
-            }
-            if own { try removeClaimed(directory, manifests: [manifestName]) }
-            return
-        }
-        guard options.overwrite else {
-            throw .output("the output directory '\(directory)' is not empty (\(entries.prefix(3).joined(separator: ", "))\(entries.count > 3 ? ", ..." : "")); pass --overwrite to replace an earlier StreamGen run there, or choose another directory")
-        }
-        let manifests = entries.filter { $0 == Manifest.fileName || ($0.hasPrefix("manifest-shard-") && $0.hasSuffix(".json")) }
-        try removeClaimed(directory, manifests: manifests)
-        let left: [String]
-        do { left = try FileSystem.walk(directory) } catch { throw .output("cannot read '\(directory)': \(error)") }
-        if !left.isEmpty {
-            throw .output("refusing to overwrite '\(directory)': it holds files no StreamGen manifest there claims (\(left.prefix(3).joined(separator: ", "))\(left.count > 3 ? ", ..." : "")); remove them or choose another directory")
-        }
-    }
-
-    /// The names in `directory`, which is created when missing (and then holds none).
-    static func existingEntries(_ directory: String) throws(GenerateError) -> [String] {
-        switch FileSystem.kind(directory) {
-        case nil:
-            do { try FileSystem.makeDirectories(directory) } catch {
-                throw .output("cannot create the output directory '\(directory)': \(error)")
-            }
-            return []
-        case .directory:
-            do { return try FileSystem.list(directory) } catch { throw .output("cannot read the output directory '\(directory)': \(error)") }
-        default:
-            throw .output("'\(directory)' exists and is not a directory")
-        }
-    }
-
-    /// Removes the files the manifests claim, the manifests, `_SUCCESS`, StreamGen's temporary
-    /// files beside claimed files, and directories left empty.
-    static func removeClaimed(_ directory: String, manifests: [String]) throws(GenerateError) {
-        var claimed: [String] = []
-        for name in manifests {
-            let manifest: Manifest
-            do { manifest = try Manifest.read(directory + "/" + name) } catch {
-                throw .output("refusing to overwrite '\(directory)': \(error)")
-            }
-            for table in manifest.tables {
-                for file in table.files {
-                    if file.path.hasPrefix("/") || file.path.split(separator: "/").contains("..") {
-                        throw .output("refusing to overwrite '\(directory)': \(name) claims a path outside it (\(file.path))")
-                    }
-                    claimed.append(file.path)
+    /// Opens and locks `path` and clears what an earlier run there left, as `--overwrite` allows:
+    ///
+    /// - A missing directory is created; an empty one is used as is.
+    /// - A full run refuses a non-empty directory unless `overwrite`. With it, everything there
+    ///   must be claimed by StreamGen's manifests (each file with the size they give) or journals
+    ///   (table directories of interrupted runs); one foreign entry, or a link, refuses the
+    ///   whole overwrite before anything is removed.
+    /// - A `--shard i/N` run shares the directory with the other shards of its dataset: it
+    ///   refuses entries that belong to none of its tables, and clears only its own earlier
+    ///   output (with `overwrite`).
+    ///
+    /// Then the run's journal is written and synced.
+    static func prepare(_ path: String, overwrite: Bool, shard: ShardSelection?, tableNames: [String], format: OutputFormat,
+                        journal: Journal) throws(GenerateError) -> DatasetDirectory
+    {
+        let dataset = try DatasetDirectory.open(path, create: true, access: shard.map { .shard($0) } ?? .exclusive)
+        let entries = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
+        if !entries.isEmpty {
+            if let shard {
+                try clearShard(dataset, shard: shard, entries: entries, overwrite: overwrite, tableNames: tableNames, format: format)
+            } else {
+                guard overwrite else {
+                    throw .output("the output directory '\(path)' is not empty (\(entries.prefix(3).joined(separator: ", "))\(entries.count > 3 ? ", ..." : "")); pass --overwrite to replace an earlier StreamGen run there, or choose another directory")
                 }
+                try clearAll(dataset, verb: "overwrite")
             }
         }
+        try dataset.write(journal)
+        return dataset
+    }
+
+    /// Removes everything StreamGen's manifests and journals in `dataset` claim, after checking
+    /// that nothing else is there. Returns what was removed.
+    @discardableResult
+    static func clearAll(_ dataset: DatasetDirectory, verb: String, dryRun: Bool = false) throws(GenerateError) -> Sweep {
+        let claims = try Claims.read(dataset.root, displayPath: dataset.path)
+        guard !claims.isEmpty else {
+            let entries = (try? dataset.names()) ?? []
+            throw .output("refusing to \(verb) '\(dataset.path)': it holds no StreamGen manifest or journal, so nothing there is known to be StreamGen's (\(entries.prefix(3).joined(separator: ", "))\(entries.count > 3 ? ", ..." : "")); remove it yourself or choose another directory")
+        }
+        let sweep = try Sweep.plan(dataset.root, claims: claims, strict: true)
+        guard sweep.foreign.isEmpty else {
+            throw .output("refusing to \(verb) '\(dataset.path)': it holds entries no StreamGen manifest or journal there claims: \(sweep.foreignSummary); nothing was removed. Remove them or choose another directory")
+        }
+        if !dryRun { try sweep.execute(dataset.root) }
+        return sweep
+    }
+
+    /// A shard's view: other shards' files are not foreign; its own earlier output is cleared
+    /// with `overwrite`.
+    static func clearShard(_ dataset: DatasetDirectory, shard: ShardSelection, entries: [String], overwrite: Bool, tableNames: [String],
+                           format: OutputFormat) throws(GenerateError)
+    {
+        let allowed = Set(tableNames).union(tableNames.map { "\($0).\(format.fileExtension)" })
+        let foreign = entries.filter { name in
+            if allowed.contains(name) || Sweep.isInfrastructure(name) && name != Manifest.fileName && name != Manifest.successFileName { return false }
+            if let final = AtomicFile.finalName(ofTemporary: name), allowed.contains(final) || Sweep.isInfrastructure(final) { return false }
+            return true
+        }
+        if !foreign.isEmpty {
+            throw .output("'\(dataset.path)' holds entries that are not this dataset's shards: \(foreign.prefix(5).joined(separator: ", ")); use an empty directory")
+        }
+        let manifestName = Manifest.shardFileName(index: shard.index, count: shard.count)
+        let journalName = Journal.shardFileName(index: shard.index, count: shard.count)
+        let own = entries.filter { $0 == manifestName || $0 == journalName }
+        guard !own.isEmpty else { return }
+        if entries.contains(manifestName) && !overwrite {
+            throw .output("'\(dataset.path)' already holds shard \(shard) of this dataset (\(manifestName)); pass --overwrite to write it again")
+        }
+        let claims = try Claims.read(dataset.root, displayPath: dataset.path, only: Set(own))
+        let sweep = try Sweep.plan(dataset.root, claims: claims, strict: false, includeInfrastructure: false)
+        try sweep.execute(dataset.root)
         do {
-            var directories = Set<String>()
-            for path in claimed {
-                try FileSystem.remove(directory + "/" + path)
-                var parts = path.split(separator: "/").dropLast()
-                while !parts.isEmpty {
-                    directories.insert(parts.joined(separator: "/"))
-                    parts = parts.dropLast()
-                }
-            }
-            // Temporary files of interrupted runs sit in the same directories: `.name.pid-n.tmp`.
-            for d in directories {
-                for name in (try? FileSystem.list(directory + "/" + d)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-                    try FileSystem.remove(directory + "/" + d + "/" + name)
-                }
-            }
-            for name in (try? FileSystem.list(directory)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-                try FileSystem.remove(directory + "/" + name)
-            }
-            for d in directories.sorted(by: { $0.count > $1.count }) {
-                FileSystem.removeDirectoryIfEmpty(directory + "/" + d)
-            }
-            for name in manifests { try FileSystem.remove(directory + "/" + name) }
-            try FileSystem.remove(directory + "/" + Manifest.successFileName)
+            for name in own { try dataset.root.removeFile(name) }
         } catch {
-            throw .output("cannot clear '\(directory)': \(error)")
+            throw .output("cannot clear shard \(shard) in '\(dataset.path)': \(error)")
         }
+    }
+}
+
+/// `streamgen clean DIR`: removes what StreamGen wrote into a directory, whatever state its run
+/// ended in (complete, failed, killed, out of disk), and nothing else.
+public enum DatasetCleaner {
+    /// What a clean removed (or, dry, would remove).
+    public struct Report: Sendable {
+        /// The dataset directories cleaned: DIR, or its fixture subdirectories.
+        public var datasets: [String] = []
+        public var files: [String] = []
+        public var directories = 0
+        public var bytes: Int64 = 0
+    }
+
+    /// Cleans `path`: a dataset directory (it holds a manifest or a journal), or a directory of
+    /// such datasets (`generate ecommerce --scenario all` writes one per scenario). Everything
+    /// removed must be claimed; one foreign entry refuses the whole clean before anything goes.
+    /// A directory emptied by the clean stays (it is the caller's).
+    public static func clean(_ path: String, dryRun: Bool) throws(GenerateError) -> Report {
+        let dataset = try DatasetDirectory.open(path, create: false, access: .exclusive)
+        var report = Report()
+        let claims = try Claims.read(dataset.root, displayPath: path)
+        if !claims.isEmpty {
+            let sweep = try OutputDirectory.clearAll(dataset, verb: "clean", dryRun: dryRun)
+            report.add(sweep, dataset: path)
+            return report
+        }
+        // A directory of datasets: every entry a directory StreamGen claims.
+        let names = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
+        guard !names.isEmpty else { return report }
+        var children: [(String, DatasetDirectory)] = []
+        for name in names {
+            let childPath = path.hasSuffix("/") ? path + name : path + "/" + name
+            guard dataset.root.kind(name) == .directory, let child = try? DatasetDirectory.open(childPath, create: false, access: .exclusive),
+                  child.root.isSameDirectory(as: (try? dataset.root.directory(name, create: false)) ?? child.root),
+                  let childClaims = try? Claims.read(child.root, displayPath: childPath), !childClaims.isEmpty
+            else {
+                throw .output("refusing to clean '\(path)': it holds no StreamGen manifest or journal, and '\(RelativePath.printable(name))' is not a StreamGen dataset either; nothing was removed")
+            }
+            children.append((childPath, child))
+        }
+        // Plan every child before removing from any.
+        var sweeps: [(String, DatasetDirectory, Sweep)] = []
+        for (childPath, child) in children {
+            sweeps.append((childPath, child, try OutputDirectory.clearAll(child, verb: "clean", dryRun: true)))
+        }
+        for (childPath, child, sweep) in sweeps {
+            if !dryRun {
+                try sweep.execute(child.root)
+                dataset.root.removeDirectoryIfEmpty(String(childPath.split(separator: "/").last ?? ""))
+            }
+            report.add(sweep, dataset: childPath)
+        }
+        return report
+    }
+}
+
+extension DatasetCleaner.Report {
+    mutating func add(_ sweep: Sweep, dataset: String) {
+        datasets.append(dataset)
+        files += sweep.files.map { dataset + "/" + $0.description }
+        directories += sweep.directories.count
+        bytes += sweep.bytes
     }
 }

@@ -114,6 +114,7 @@ public enum Distributions {
             let v = rng.nextDouble()
             let us = 0.5 - abs(u)
             let k = floor((2 * a / us + b) * u + lambda + 0.43)
+            if !k.isFinite || k > 9e18 { continue }  // us == 0: a draw of exactly 0 or 1
             if us >= 0.07 && v <= vr { return Int64(k) }
             if k < 0 || (us < 0.013 && v > us) { continue }
             if log(v) + log(invalpha) - log(a / (us * us) + b) <= -lambda + k * loglam - lgamma(k + 1) {
@@ -147,8 +148,9 @@ public struct Zipf: Sendable, Hashable {
         while true {
             let u = hIntegralN + rng.nextDouble() * (hIntegralX1 - hIntegralN)
             let x = Zipf.hIntegralInverse(u, exponent)
-            var k = Int(x + 0.5)
-            if k < 1 { k = 1 } else if k > n { k = n }
+            // Clamped before the conversion: x can exceed Int's range (or be NaN) for huge n.
+            let rounded = x + 0.5
+            let k = rounded >= 1 ? (rounded < Double(n) ? Int(rounded) : n) : 1
             if Double(k) - x <= s || u >= Zipf.hIntegral(Double(k) + 0.5, exponent) - Zipf.h(Double(k), exponent) {
                 return k
             }

@@ -66,6 +66,16 @@ public struct Seasonality: Sendable, Hashable {
         return nil
     }
 
+    /// The logarithm of `weight(day:index:)`, for runs whose trend overflows a double.
+    public func logWeight(day: Int64, index: Int) -> Double {
+        let (_, month, _) = civilDate(daysSinceEpoch: day)
+        let weekday = Int(((day % 7) + 7 + 3) % 7)
+        var w = log(dayOfWeek[weekday]) + log(monthOfYear[month - 1])
+        if holidays { w += log(Holidays.multiplier(day: day)) }
+        if dailyTrend != 0 { w += Double(index) * log1p(dailyTrend) }
+        return w
+    }
+
     /// The relative volume of day `day` (days since 1970-01-01), `index` days into the run.
     public func weight(day: Int64, index: Int) -> Double {
         let (_, month, _) = civilDate(daysSinceEpoch: day)

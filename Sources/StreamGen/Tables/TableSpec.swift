@@ -41,6 +41,8 @@ public enum RowCount: Sendable, Hashable {
     case total(Int)
     /// This many rows for each day of the run.
     case perDay(Int)
+
+    var isPerDay: Bool { if case .perDay = self { return true }; return false }
 }
 
 /// One column: its name, its type, how often it is null, and what generates it.

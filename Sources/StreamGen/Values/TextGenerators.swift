@@ -2,7 +2,7 @@ import Columnar
 
 /// The values of a `TextKind`. Kinds backed by one list are categorical (dictionary-coded in
 /// the file); composed kinds (full names, addresses, URLs, phone numbers) are built in place.
-final class TextGenerator: Generator {
+final class TextGenerator: Generator, @unchecked Sendable {
     let textKind: TextKind
     /// The list and weights of a categorical kind.
     let list: WordList?
@@ -161,7 +161,7 @@ final class TextGenerator: Generator {
 
 /// An email unique per row: the local part ends with the row number after a letter, so two
 /// rows never share one. Built from the row's own name columns when the table has them.
-final class EmailGenerator: Generator {
+final class EmailGenerator: Generator, @unchecked Sendable {
     let firstName: Generator?
     let lastName: Generator?
     let domains = AliasTable(weights: Words.emailDomainWeights)
