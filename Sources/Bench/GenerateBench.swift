@@ -117,10 +117,10 @@ struct GenerateBench: AsyncParsableCommand {
     }
 
     func runDeclarative(codec: CompressionCodec?, memory: Int, rowTarget: Int?, progress: RunProgress) async throws -> GenerateResult {
-        guard let spec = Packs.named(pack) else {
-            throw ValidationError("unknown pack '\(pack)' (known: \((Packs.all.map(\.name) + [EcommercePack.name]).joined(separator: ", ")))")
+        guard let declarative = Packs.named(pack) as? DeclarativePack else {
+            throw ValidationError("unknown pack '\(pack)' (known: \(Packs.names))")
         }
-        var options = GenerateOptions(pack: spec, outDirectory: out)
+        var options = GenerateOptions(pack: declarative.spec, outDirectory: out)
         if let table { options.tables = [table] }
         if let rowTarget { options.rows = rowTarget }
         if let scale { options.scale = scale }

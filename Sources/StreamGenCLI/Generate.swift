@@ -86,148 +86,125 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Progress display: auto (a line on a terminal), json (a JSON object per line on stderr) or none.")
     var progress: String = "auto"
 
-    @Option(help: "ecommerce only: write fixture directories OUT/<scenario>/ for 'all' or a comma-separated list of baseline, null_spike, volume_drop, schema_drift, duplicates, late_arriving, orphaned_records.")
+    @Option(help: "Scenarios, for packs that have them (see `streamgen list`): a comma-separated list, or all. Each writes a fixture directory OUT/<scenario>/.")
     var scenario: String?
 
-    func options() throws -> GenerateOptions {
-        let spec: PackSpec
+    @Flag(help: "Write no data-quality issues: the same dataset, every other value unchanged (packs that declare issues).")
+    var clean = false
+
+    /// The pack named, or the schema given.
+    func selectedPack() throws -> any Pack {
         switch (pack, schema) {
         case (nil, nil): throw ValidationError("name a pack (see `streamgen list`) or give --schema FILE")
         case (.some, .some): throw ValidationError("give either a pack or --schema, not both")
         case (let name?, nil):
-            guard let p = Packs.named(name) else {
-                throw ValidationError("unknown pack '\(name)' (known: \((Packs.all.map(\.name) + [EcommercePack.name]).joined(separator: ", ")))")
-            }
-            spec = p
+            guard let p = Packs.named(name) else { throw ValidationError("unknown pack '\(name)' (known: \(Packs.names))") }
+            return p
         case (nil, let file?):
-            spec = try loadSchema(file)
+            return DeclarativePack(spec: try loadSchema(file))
         }
-        let common = try commonSettings(defaultStartDay: spec.defaultStartDay)
-        var o = GenerateOptions(pack: spec, outDirectory: common.out)
-        if let seed = common.seed { o.seed = seed }
-        o.threads = common.threads
-        o.startDay = common.startDay
-        o.days = common.days
-        if scale != nil && rows != nil { throw ValidationError("give either --scale or --rows, not both") }
-        if let scale {
-            guard scale > 0 && scale.isFinite && scale <= 1e9 else { throw ValidationError("--scale \(scale): above 0 and at most 1e9") }
-            o.scale = scale
-        }
-        if let rows {
-            guard let n = parseCount(rows), n >= 1 else { throw ValidationError("--rows '\(rows)' is not a row count (as 1000, 10M, 1.5B)") }
-            o.rows = n
-        }
-        if let tables { o.tables = tables.split(separator: ",").map { String($0).trimmingSpaces() } }
-        o.memoryLimit = common.memoryLimit
-        guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
-        o.format = f
-        if let codec = common.codec {
-            if f == .csv && codec != .uncompressed {
-                throw ValidationError("--compression \(compression!) applies to Parquet; CSV files are written uncompressed")
-            }
-            o.codec = codec
-        }
-        o.zstdLevel = zstdLevel
-        o.layout = common.layout
-        if let shard { o.shard = try ShardSelection(parsing: shard) }
-        guard (1...(1 << 20)).contains(chunkRows) else { throw ValidationError("--chunk-rows \(chunkRows): between 1 and 1048576") }
-        o.chunkRows = chunkRows
-        guard let sr = parseCount(shardRows), sr >= 1 else { throw ValidationError("--shard-rows '\(shardRows)' is not a row count") }
-        o.shardRows = sr
-        o.overwrite = common.overwrite
-        o.commandLine = CommandLine.arguments
-        o.createdAt = common.createdAt
-        return o
     }
 
-    /// What every pack reads the same way: output, seed, threads, period, memory, codec, layout,
-    /// overwrite, progress; environment defaults included.
-    struct CommonSettings {
-        var out: String
-        var seed: UInt64?
-        var threads: Int?
-        var startDay: Int64?
-        var days: Int?
-        var memoryLimit: Int
-        var codec: CompressionCodec?
-        var layout: OutputLayout
-        var overwrite: Bool
-        var createdAt: Int64?
-    }
-
-    func commonSettings(defaultStartDay: Int64) throws -> CommonSettings {
+    /// The command line as a request any pack reads.
+    func request(for pack: any Pack) throws -> GenerateRequest {
         let environment = ProcessEnvironment()
-        var seed = self.seed
-        if seed == nil, let s = environment["STREAMGEN_SEED"] {
+        var r = GenerateRequest(outDirectory: out ?? environment["STREAMGEN_OUT"] ?? "data")
+        r.seed = seed
+        if r.seed == nil, let s = environment["STREAMGEN_SEED"] {
             guard let v = UInt64(s.trimmingWhitespace()) else { throw ValidationError("STREAMGEN_SEED '\(s)' is not an integer from 0 to \(UInt64.max)") }
-            seed = v
+            r.seed = v
         }
-        var threads = self.threads
-        if threads == nil, let t = environment["STREAMGEN_THREADS"] {
+        r.threads = threads
+        if r.threads == nil, let t = environment["STREAMGEN_THREADS"] {
             guard let v = Int(t.trimmingWhitespace()), (1...1024).contains(v) else {
                 throw ValidationError("STREAMGEN_THREADS '\(t)' is not a thread count from 1 to 1024")
             }
-            threads = v
+            r.threads = v
         }
-        if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads \(t): between 1 and 1024") }
-        var days = self.days
+        if let t = r.threads, !(1...1024).contains(t) { throw ValidationError("--threads \(t): between 1 and 1024") }
         if let days { guard (1...100_000).contains(days) else { throw ValidationError("--days \(days): between 1 and 100000") } }
-        var startDay: Int64?
+        r.days = days
         if let start {
             guard let d = parseISODate(start) else { throw ValidationError("--start '\(start)' is not a date (YYYY-MM-DD)") }
-            startDay = d
+            r.startDay = d
         }
         if let end {
             guard days == nil else { throw ValidationError("give either --end or --days, not both") }
             guard let last = parseISODate(end) else { throw ValidationError("--end '\(end)' is not a date (YYYY-MM-DD)") }
-            let first = startDay ?? defaultStartDay
-            guard last >= first else {
-                throw ValidationError("--end \(end) is before the start, \(formatISODate(first))")
-            }
-            days = Int(last - first + 1)
+            let first = r.startDay ?? pack.defaultStartDay
+            guard last >= first else { throw ValidationError("--end \(end) is before the start, \(formatISODate(first))") }
+            guard last - first < 100_000 else { throw ValidationError("--end \(end): at most 100000 days after the start") }
+            r.days = Int(last - first + 1)
         }
+        if scale != nil && rows != nil { throw ValidationError("give either --scale or --rows, not both") }
+        if let scale {
+            guard scale > 0 && scale.isFinite && scale <= 1e9 else { throw ValidationError("--scale \(scale): above 0 and at most 1e9") }
+            r.scale = scale
+        }
+        if let rows {
+            guard let n = parseCount(rows), n >= 1 else { throw ValidationError("--rows '\(rows)' is not a row count (as 1000, 10M, 1.5B)") }
+            r.rows = n
+        }
+        if let tables { r.tables = tables.split(separator: ",").map { String($0).trimmingSpaces() } }
+        if let scenario { r.scenarios = scenario.split(separator: ",").map { String($0).trimmingSpaces() } }
         guard let limit = parseSize(memoryLimit) else { throw ValidationError("--memory-limit '\(memoryLimit)' is not a size (as 512MiB, 2GiB)") }
-        var codec: CompressionCodec?
+        r.memoryLimit = limit
+        guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
+        r.format = f
         if let compression {
-            guard let c = CompressionCodec(name: compression.lowercased()) else {
-                throw ValidationError("--compression '\(compression)': zstd, snappy or none")
+            guard let c = CompressionCodec(name: compression.lowercased()) else { throw ValidationError("--compression '\(compression)': zstd, snappy or none") }
+            if f == .csv && c != .uncompressed {
+                throw ValidationError("--compression \(compression) applies to Parquet; CSV files are written uncompressed")
             }
-            codec = c
+            r.codec = c
         }
-        guard let layout = OutputLayout(rawValue: layout.lowercased()) else { throw ValidationError("--layout '\(self.layout)': hive or flat") }
+        r.zstdLevel = zstdLevel
+        guard let l = OutputLayout(rawValue: layout.lowercased()) else { throw ValidationError("--layout '\(layout)': hive or flat") }
+        r.layout = l
+        if let shard { r.shard = try ShardSelection(parsing: shard) }
+        if chunkRows != Chunk.defaultCapacity {
+            guard (1...(1 << 20)).contains(chunkRows) else { throw ValidationError("--chunk-rows \(chunkRows): between 1 and 1048576") }
+            r.chunkRows = chunkRows
+        }
+        if shardRows != String(ShardPlan.defaultTargetRows) {
+            guard let n = parseCount(shardRows), n >= 1 else { throw ValidationError("--shard-rows '\(shardRows)' is not a row count") }
+            r.shardRows = n
+        }
+        r.overwrite = overwrite
         if overwrite, let refusal = productionRefusal("--overwrite") { throw ValidationError(refusal) }
         guard ["auto", "json", "none"].contains(progress) else { throw ValidationError("--progress '\(progress)': auto, json or none") }
-        return CommonSettings(
-            out: out ?? environment["STREAMGEN_OUT"] ?? "data", seed: seed, threads: threads, startDay: startDay, days: days,
-            memoryLimit: limit, codec: codec, layout: layout, overwrite: overwrite, createdAt: try sourceDateEpoch())
+        r.clean = clean
+        r.commandLine = CommandLine.arguments
+        r.createdAt = try sourceDateEpoch()
+        return r
     }
 
     func run() async throws {
-        if pack == EcommercePack.name && schema == nil {
-            try await runEcommerce()
+        let pack = try selectedPack()
+        let request = try request(for: pack)
+        let session = RunSession(quiet: quiet, progress: progress)
+        let report = try await session.run(describe: { ($0 as? GenerateError).map(locate) ?? "\($0)" }) { counters in
+            try await pack.generate(request, progress: counters)
+        }
+        let seconds = session.seconds
+        if session.mode == "json" {
+            writeStderr(JSONLine.done(rows: report.rows, files: report.files, bytes: report.bytes, seconds: seconds, directory: request.outDirectory))
+        }
+        guard !quiet else { return }
+        if let note = report.concurrencyNote { writeStderr("note: \(note)\n") }
+        let rate = seconds > 0 ? Double(report.rows) / seconds : 0
+        if report.datasets.count == 1 && report.datasets[0].label == nil {
+            let d = report.datasets[0]
+            var where_ = d.directory
+            if let shard = report.shard { where_ += " (shard \(shard); merge with `streamgen manifest merge \(d.directory)` once all shards are in)" }
+            print("wrote \(d.tables.count) table(s), \(grouped(d.rows)) rows in \(d.files) files, \(humanBytes(d.bytes)), to \(where_) in \(formatSeconds(seconds)) (\(humanCount(rate)) rows/s)")
             return
         }
-        if scenario != nil { throw ValidationError("--scenario applies to the ecommerce pack only") }
-        let options = try options()
-        let prepared: StreamGenEngine.Prepared
-        do { prepared = try StreamGenEngine.prepare(options) } catch { throw CommandFailure(locate(error)) }
-        if let note = prepared.concurrencyNote, !quiet { writeStderr("note: \(note)\n") }
-        let session = RunSession(quiet: quiet, progress: progress)
-        let manifest = try await session.run { counters in try await StreamGenEngine.run(prepared, progress: counters) }
-        let seconds = session.seconds
-        let mode = session.mode
-        let rows = manifest.tables.reduce(0) { $0 + $1.rows }
-        let bytes = manifest.tables.reduce(0) { $0 + $1.bytes }
-        let files = manifest.tables.reduce(0) { $0 + $1.files.count }
-        if mode == "json" {
-            writeStderr(JSONLine.done(rows: rows, files: files, bytes: bytes, seconds: seconds, directory: options.outDirectory))
+        for d in report.datasets {
+            let rows = d.tables.map { "\($0.name) \(grouped($0.rows))" }.joined(separator: ", ")
+            print("\(d.label ?? d.directory): \(rows); \(d.files) files, \(humanBytes(d.bytes)) in \(d.directory)\(d.note.map { " (\($0))" } ?? "")")
         }
-        if !quiet {
-            let rate = seconds > 0 ? Double(rows) / seconds : 0
-            var where_ = options.outDirectory
-            if let shard = options.shard { where_ += " (shard \(shard); merge with `streamgen manifest merge \(options.outDirectory)` once all shards are in)" }
-            print("wrote \(manifest.tables.count) table(s), \(grouped(rows)) rows in \(files) files, \(humanBytes(bytes)), to \(where_) in \(formatSeconds(seconds)) (\(humanCount(rate)) rows/s)")
-        }
+        print("wrote \(report.datasets.count) dataset(s) in \(formatSeconds(seconds)); check with `streamgen validate DIR`")
     }
 
     /// A schema error from `prepare` (at the run's scale) located in the schema file when the
@@ -255,7 +232,8 @@ final class RunSession {
     /// Seconds from the start to the end of `run`.
     var seconds: Double { (finished ?? FileSystem.monotonicSeconds()) - started }
 
-    func run<T>(_ body: (RunProgress) async throws -> T) async throws -> T {
+    /// Runs `body`; a failure is reported as `describe` words it.
+    func run<T>(describe: (Error) -> String = { "\($0)" }, _ body: (RunProgress) async throws -> T) async throws -> T {
         let signals = SignalWatch(progress: counters)
         let reporter = mode == "none" ? nil : ProgressReporter(counters: counters, json: mode == "json", started: started)
         defer { finished = FileSystem.monotonicSeconds() }
@@ -269,7 +247,7 @@ final class RunSession {
             reporter?.stop()
             if mode == "line" { writeStderr("\n") }
             try signals.exitIfInterrupted(error)
-            throw CommandFailure("\(error)")
+            throw CommandFailure(describe(error))
         }
     }
 }
@@ -434,56 +412,3 @@ extension String {
     }
 }
 
-extension Generate {
-    /// `generate ecommerce`: the session-model pack and its fixtures.
-    func ecommerceOptions() throws -> EcommerceOptions {
-        for (given, name) in [(rows != nil, "--rows"), (tables != nil, "--tables"), (shard != nil, "--shard"), (format != "parquet", "--format")] where given {
-            throw ValidationError("\(name) does not apply to the ecommerce pack: its tables come from one session simulation (use --scale, --days and --scenario)")
-        }
-        let common = try commonSettings(defaultStartDay: EcommerceModel.defaultStartDay)
-        var o = EcommerceOptions(outDirectory: common.out)
-        if let seed = common.seed { o.seed = seed }
-        o.threads = common.threads
-        if let d = common.startDay { o.startDay = d }
-        if let d = common.days { o.days = d }
-        if let scale { o.scale = scale }
-        if let scenario {
-            if scenario.lowercased() == "all" {
-                o.scenarios = EcommerceScenario.allCases
-            } else {
-                var list: [EcommerceScenario] = []
-                for name in scenario.split(separator: ",") {
-                    let n = String(name).trimmingSpaces()
-                    guard let s = EcommerceScenario(rawValue: n) else {
-                        throw ValidationError("--scenario '\(n)': all, or one of \(EcommerceScenario.allCases.map(\.name).joined(separator: ", "))")
-                    }
-                    if !list.contains(s) { list.append(s) }
-                }
-                o.scenarios = list
-            }
-        }
-        o.memoryLimit = common.memoryLimit
-        if let codec = common.codec { o.codec = codec }
-        o.zstdLevel = zstdLevel
-        o.layout = common.layout
-        o.overwrite = common.overwrite
-        o.commandLine = CommandLine.arguments
-        o.createdAt = common.createdAt
-        return o
-    }
-
-    func runEcommerce() async throws {
-        let options = try ecommerceOptions()
-        let session = RunSession(quiet: quiet, progress: progress)
-        let summaries = try await session.run { counters in try await EcommerceRun.generate(options, progress: counters) }
-        let seconds = session.seconds
-        guard !quiet else { return }
-        for f in summaries {
-            let rows = EcommerceTables.names.map { "\($0) \(grouped(f.rows[$0] ?? 0))" }.joined(separator: ", ")
-            var line = "\(f.scenario.name): \(rows); \(f.files) files, \(humanBytes(f.bytes)) in \(f.directory)"
-            if let s = f.severity { line += " (severity \((s * 1000).rounded() / 1000))" }
-            print(line)
-        }
-        print("wrote \(summaries.count) dataset(s) in \(formatSeconds(seconds)); check with `streamgen validate DIR`")
-    }
-}

@@ -58,26 +58,17 @@ struct List: ParsableCommand {
 
     func run() throws {
         var packs = Packs.all
-        if let schema { packs.append(try loadSchema(schema)) }
+        if let schema { packs.append(DeclarativePack(spec: try loadSchema(schema))) }
         for pack in packs {
+            let d = pack.description
             print("\(pack.name): \(pack.summary)")
-            print("  default run: \(pack.defaultDays) day(s) from \(formatISODate(pack.defaultStartDay))")
-            for table in pack.tables {
-                let rows: String
-                switch table.rows {
-                case .total(let n): rows = "\(grouped(Int64(n))) rows"
-                case .perDay(let n): rows = "\(grouped(Int64(n))) rows/day"
-                }
-                var line = "  \(table.name): \(rows), \(table.columns.count) columns"
-                if !table.partitionBy.isEmpty { line += ", partitioned by \(table.partitionBy.joined(separator: ", "))" }
-                if !table.sortBy.isEmpty { line += ", sorted by \(table.sortBy.joined(separator: ", "))" }
-                print(line)
+            print("  default run: \(d.period)")
+            for table in d.tables {
+                print("  \(table.name): \(table.rows)\(table.details.isEmpty ? "" : ", \(table.details)")")
             }
-            print("  scenarios: baseline")
+            if !d.scenarios.isEmpty { print("  scenarios (--scenario): \(d.scenarios.joined(separator: ", "))") }
+            for note in d.notes { print("  \(note)") }
         }
-        print("\(EcommercePack.name): \(EcommercePack.summary)")
-        print("  default run: 7 day(s) from 2024-01-08; at scale 1: users 10,000, categories 50, products 500, orders about 5,000, order_items about 12,000, events about 500,000 (partitioned by date)")
-        print("  scenarios (--scenario): \(EcommerceScenario.allCases.map(\.name).joined(separator: ", ")), all")
     }
 }
 
@@ -141,22 +132,22 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// `streamgen validate DIR...`.
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check ecommerce fixtures: spec section 7's integrity and distribution checks, and each anomaly against its ground truth.",
+        abstract: "Check datasets against their pack's rules and their ground truth: integrity, keys, distributions, every anomaly and quality issue.",
         discussion: """
-            Reads the files back (with StreamGen's own Parquet reader) and prints PASS or FAIL per check with the measured figure.
-            Exits 1 when a baseline is not clean, or a scenario's anomaly is missing, too weak or too strong, or shows up where it should not.
+            Reads the files back (with StreamGen's own Parquet reader) and prints PASS or FAIL per check with the measured figure. The pack is the one the manifest names; a YAML schema's dataset gets the checks every declarative table has (files, keys, foreign keys, nulls, quality issues against their ground truth).
+            Exits 1 when any check fails.
               streamgen generate ecommerce --scenario all --out fixtures
               streamgen validate fixtures/*
             """)
 
-    @Argument(help: "Fixture directories (each holding a manifest.json).")
+    @Argument(help: "Dataset directories (each holding a manifest.json).")
     var directories: [String]
 
     func run() throws {
         var failed = false
         for directory in directories {
-            let result: FixtureValidation
-            do { result = try FixtureValidation.run(directory) } catch { throw CommandFailure("\(error)") }
+            let result: ValidationReport
+            do { result = try Packs.validate(directory) } catch { throw CommandFailure("\(error)") }
             print(result.render())
             if !result.passed { failed = true }
         }

@@ -259,7 +259,8 @@ private struct Reader {
         }
     }
 
-    static let tableKeys: Set<String> = ["name", "rows", "rows_per_day", "scales", "partition_by", "sort_by", "seasonality", "columns", "description"]
+    static let tableKeys: Set<String> = ["name", "rows", "rows_per_day", "scales", "partition_by", "sort_by", "seasonality", "columns", "description",
+                                         "quality", "key", "file"]
 
     mutating func table(_ node: Node) throws(SchemaFileError) -> TableSpec {
         let pairs = try mapping(node, "a table", allowed: Reader.tableKeys)
@@ -285,6 +286,13 @@ private struct Reader {
             case "seasonality": spec.seasonality = try seasonality(value)
             case "columns":
                 for item in try list(value, "columns") { columns.append(try column(item, table: name)) }
+            case "quality":
+                for item in try list(value, "quality") { spec.quality.append(try quality(item, table: name)) }
+            case "key": spec.key = try string(value, "key")
+            case "file":
+                let file = try string(value, "file")
+                guard isSafeFileName(file) else { throw fail(value, "table '\(name)': file is a name of letters, digits, '_' and '-'") }
+                spec.fileName = file
             default: break
             }
         }
@@ -292,6 +300,39 @@ private struct Reader {
         spec.rows = rows
         spec.columns = columns
         return spec
+    }
+
+    static let qualityKeys: Set<String> = ["kind", "column", "rate", "value", "format", "min", "max", "also", "propagate", "note"]
+
+    /// One entry of a table's `quality` list: `{kind: null, column: phone, rate: 0.05}`.
+    mutating func quality(_ node: Node, table: String) throws(SchemaFileError) -> QualitySpec {
+        var a: [String: Node] = [:]
+        for (k, v) in try mapping(node, "a quality issue", allowed: Reader.qualityKeys) { a[k] = v }
+        guard let kindNode = a["kind"] else { throw fail(node, "table '\(table)': a quality issue needs a 'kind'") }
+        let kindText = try string(kindNode, "kind")
+        guard let kind = QualitySpec.Kind(rawValue: kindText) else {
+            throw fail(kindNode, "table '\(table)': unknown quality kind '\(kindText)' (known: \(QualitySpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let rateNode = a["rate"] else { throw fail(node, "table '\(table)': a quality issue needs a 'rate' (a share of the rows, as 0.02)") }
+        let rate = try double(rateNode, "rate")
+        guard rate > 0 && rate <= 1 else { throw fail(rateNode, "table '\(table)': rate must be above 0 and at most 1") }
+        var q = QualitySpec(kind, column: try a["column"].map { (n) throws(SchemaFileError) in try string(n, "column") }, rate: rate)
+        q.value = try a["value"].map { (n) throws(SchemaFileError) in try string(n, "value") }
+        if let f = a["format"] {
+            let text = try string(f, "format")
+            guard let format = QualitySpec.Format(rawValue: text) else {
+                throw fail(f, "table '\(table)': format is one of \(QualitySpec.Format.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            q.format = format
+        }
+        q.min = try a["min"].map { (n) throws(SchemaFileError) in try double(n, "min") }
+        q.max = try a["max"].map { (n) throws(SchemaFileError) in try double(n, "max") }
+        q.also = try a["also"].map { (n) throws(SchemaFileError) in try strings(n, "also") } ?? []
+        q.propagate = try a["propagate"].map { (n) throws(SchemaFileError) in try bool(n, "propagate") } ?? false
+        q.note = try a["note"].map { (n) throws(SchemaFileError) in try string(n, "note") }
+        marks["\(table)/\(q.column ?? "")/quality"] = SourceMark(node.mark)
+        if q.column == nil { marks["\(table)/quality"] = SourceMark(node.mark) }
+        return q
     }
 
     func seasonality(_ node: Node) throws(SchemaFileError) -> Seasonality {
@@ -328,13 +369,14 @@ private struct Reader {
     }
 
     mutating func column(_ node: Node, table: String) throws(SchemaFileError) -> ColumnSpec {
-        let pairs = try mapping(node, "a column", allowed: ["name", "type", "generator", "null_rate", "description"])
+        let pairs = try mapping(node, "a column", allowed: ["name", "type", "generator", "null_rate", "description", "hidden"])
         guard let nameNode = pairs.first(where: { $0.0 == "name" })?.1 else { throw fail(node, "table '\(table)': a column needs a 'name'") }
         let name = try string(nameNode, "name")
         marks["\(table)/\(name)"] = SourceMark(node.mark)
         var type: ColumnType?
         var generator: GeneratorSpec?
         var nullRate = 0.0
+        var hidden = false
         for (key, value) in pairs {
             marks["\(table)/\(name)/\(key)"] = SourceMark(value.mark)
             switch key {
@@ -348,12 +390,13 @@ private struct Reader {
             case "null_rate":
                 nullRate = try double(value, "null_rate")
                 guard (0...1).contains(nullRate) else { throw fail(value, "table '\(table)', column '\(name)': null_rate must be between 0 and 1") }
+            case "hidden": hidden = try bool(value, "hidden")
             default: break
             }
         }
         guard let type else { throw fail(node, "table '\(table)', column '\(name)' needs a 'type'") }
         guard let generator else { throw fail(node, "table '\(table)', column '\(name)' needs a 'generator'") }
-        return ColumnSpec(name, type, generator, nullRate: nullRate)
+        return ColumnSpec(name, type, generator, nullRate: nullRate, hidden: hidden)
     }
 
     static let typeNames = "boolean, int32, int64, double, string, json, uuid, uuid16, date, timestamp, timestamp_local, decimal(P,S), binary"
@@ -367,7 +410,8 @@ private struct Reader {
     static let generatorNames = [
         "sequence", "uniform_int", "uniform", "normal", "lognormal", "poisson", "zipf", "bernoulli", "choice", "uuid", "text",
         "sentence", "template", "email", "json", "event_time", "event_date", "timestamp_between", "date_between", "after",
-        "reference", "lookup", "product", "scaled", "constant", "by_value",
+        "reference", "lookup", "product", "scaled", "constant", "by_value", "formula", "chance", "null", "copy", "shifted",
+        "between_columns", "band",
     ]
 
     func generator(_ node: Node, table: String, column: String) throws(SchemaFileError) -> GeneratorSpec {
@@ -501,13 +545,14 @@ private struct Reader {
                 guard parts.count == 2 else { throw fail(params, "\(at): write reference as TABLE.COLUMN or {table, column, pick}") }
                 return .reference(table: String(parts[0]), column: String(parts[1]), pick: .uniform)
             }
-            let a = try p(["table", "column", "pick", "exponent"], required: ["table", "column"])
+            let a = try p(["table", "column", "pick", "exponent", "top", "share"], required: ["table", "column"])
             var pick = Pick.uniform
             if let pickNode = a["pick"] {
                 switch try string(pickNode, "pick") {
                 case "uniform": pick = .uniform
                 case "zipf": pick = .zipf(exponent: try optionalDouble(a["exponent"], "exponent") ?? 1)
-                default: throw fail(pickNode, "\(at): pick is 'uniform' or 'zipf'")
+                case "pareto": pick = .pareto(top: try optionalDouble(a["top"], "top") ?? 0.2, share: try optionalDouble(a["share"], "share") ?? 0.8)
+                default: throw fail(pickNode, "\(at): pick is 'uniform', 'zipf' or 'pareto'")
                 }
             }
             return .reference(table: try string(a["table"]!, "table"), column: try string(a["column"]!, "column"), pick: pick)
@@ -535,6 +580,33 @@ private struct Reader {
             }
             return .byValue(column: try string(a["column"]!, "column"), cases: cases,
                             otherwise: try a["otherwise"].map { (n) throws(SchemaFileError) in try generator(n, table: table, column: column) })
+        case "formula":
+            if let params, case .scalar = params { return .formula(try string(params, "formula"), decimals: nil) }
+            let a = try p(["expression", "decimals"], required: ["expression"])
+            return .formula(try string(a["expression"]!, "expression"), decimals: try optionalInt(a["decimals"], "decimals"))
+        case "chance":
+            let a = try p(["p", "then", "otherwise"], required: ["p", "then", "otherwise"])
+            return .chance(p: try double(a["p"]!, "p"), then: try generator(a["then"]!, table: table, column: column),
+                           otherwise: try generator(a["otherwise"]!, table: table, column: column))
+        case "null": return .null
+        case "copy":
+            guard let params else { throw fail(node, "\(at) 'copy' needs a column") }
+            return .copy(column: try string(params, "copy"))
+        case "shifted":
+            let a = try p(["column", "by", "unit"], required: ["column", "by"])
+            let unitText = try a["unit"].map { (n) throws(SchemaFileError) in try string(n, "unit") } ?? "seconds"
+            guard let unit = TimeUnit(rawValue: unitText) else {
+                throw fail(a["unit"], "\(at): unit is one of \(TimeUnit.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return .shifted(column: try string(a["column"]!, "column"), by: try string(a["by"]!, "by"), unit: unit)
+        case "between_columns":
+            let a = try p(["start", "end"], required: ["start", "end"])
+            return .betweenColumns(start: try string(a["start"]!, "start"), end: try string(a["end"]!, "end"))
+        case "band":
+            let a = try p(["column", "thresholds", "labels"], required: ["column", "thresholds", "labels"])
+            var thresholds: [Double] = []
+            for item in try list(a["thresholds"]!, "thresholds") { thresholds.append(try double(item, "thresholds")) }
+            return .band(column: try string(a["column"]!, "column"), thresholds: thresholds, labels: try strings(a["labels"]!, "labels"))
         default:
             throw fail(node, "\(at): unknown generator '\(name)' (known: \(Reader.generatorNames.joined(separator: ", ")), or a text kind: \(TextKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
@@ -547,4 +619,9 @@ final class NodeBudget {
     static let maximumDepth = 16
     var nodes = 0
     var depth = 0
+}
+
+/// A table's file name: letters, digits, `_` and `-`.
+func isSafeFileName(_ name: String) -> Bool {
+    !name.isEmpty && name.utf8.count <= 100 && name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F || $0 == 0x2D }
 }

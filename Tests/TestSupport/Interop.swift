@@ -87,6 +87,21 @@ extension Interop {
         return json
     }
 
+    /// Runs `tools/interop/<script>` with `arguments` in the test environment's Python; the JSON
+    /// object it prints last.
+    public static func runScript(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+        guard let python else {
+            throw InteropError.noPython("no Python with pyarrow and duckdb: run `make test` (it creates .venv) or set STREAMGEN_PYTHON")
+        }
+        let result = try run(python, [packageRoot.appendingPathComponent("tools/interop/\(script)").path] + arguments)
+        guard result.exitCode == 0, let line = result.output.split(separator: "\n").last,
+              let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else {
+            throw InteropError.noPython("\(script) failed (exit \(result.exitCode)): \(result.output.suffix(2000))")
+        }
+        return json
+    }
+
     /// Runs `executable` with `arguments`; returns its exit status and its stdout and stderr together.
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
         let process = Process()

@@ -340,8 +340,6 @@ public struct ColumnValues: Sendable {
     public var doubles: [Double] = []
     public var bytes: [[UInt8]] = []
 
-    init(physicalType: PhysicalType) { self.physicalType = physicalType }
-
     public var count: Int { valid.count }
 
     /// Row `i` as text (nil when null): byte arrays decoded as UTF-8.
@@ -361,6 +359,22 @@ public struct ColumnValues: Sendable {
         case .byteArray, .fixedLenByteArray: bytes.append(other.bytes[i])
         }
     }
+
+    /// Appends a byte value (a partition column rebuilt from a path).
+    package mutating func append(bytes value: [UInt8]) {
+        valid.append(true)
+        bytes.append(value)
+    }
+
+    /// Appends every row of `other`, of the same physical type.
+    package mutating func append(contentsOf other: ColumnValues) {
+        valid += other.valid
+        integers += other.integers
+        doubles += other.doubles
+        bytes += other.bytes
+    }
+
+    package init(physicalType: PhysicalType) { self.physicalType = physicalType }
 
     mutating func appendNull() {
         valid.append(false)

@@ -66,6 +66,9 @@ public enum ColumnType: Sendable, Hashable {
         }
     }
 
+    /// Whether this is a timestamp, UTC or local.
+    public var isTimestamp: Bool { if case .timestamp = self { return true }; return false }
+
     /// Whether byte-array values of this type are text (written unescaped in CSV).
     var isText: Bool {
         switch self {

@@ -7,10 +7,15 @@ enum ChunkFiller {
         let g = c.generator
         let nullRate = c.spec.nullRate
         let nullKey = c.nullKey
+        let quotas = c.nullQuotas
+        let generatorNulls = g.canBeNull
         @inline(__always) func isNull(_ row: Int) -> Bool {
-            guard nullRate > 0 else { return false }
-            var rng = nullKey.cell(row)
-            return rng.nextDouble() < nullRate
+            if nullRate > 0 {
+                var rng = nullKey.cell(row)
+                if rng.nextDouble() < nullRate { return true }
+            }
+            if !quotas.isEmpty && quotas.contains(where: { $0.contains(row) }) { return true }
+            return generatorNulls && g.isNull(row)
         }
         let column = buffer.column
         if column.dictionary != nil {

@@ -45,6 +45,13 @@ class Generator: @unchecked Sendable {
     /// a double that can reach infinity, a date past 9999. Conservative: wider is fine.
     var bounds: ClosedRange<Double>? { nil }
 
+    /// Whether some rows have no value (a `null` case of `by_value` or `chance`); the column is
+    /// then nullable and `isNull` says which.
+    var canBeNull: Bool { false }
+
+    /// Whether the row's value is null (only asked when `canBeNull`).
+    func isNull(_ row: Int) -> Bool { false }
+
     /// Whether values never decrease as the row index grows (sort keys rely on it).
     var isOrderedByRow: Bool { false }
 
@@ -71,11 +78,19 @@ class Generator: @unchecked Sendable {
         }
     }
 
-    /// The average length of the value as text, from a sample of rows: for memory budgets.
-    func averageTextLength() -> Int {
+    /// The average length of the value as text, from a sample of the table's `rows`: for
+    /// memory budgets.
+    func averageTextLength(rows: Int) -> Int {
+        if let categories, !categories.isEmpty { return categories.reduce(0) { $0 + $1.utf8.count } / categories.count }
+        return sampledTextLength(rows: rows)
+    }
+
+    /// `averageTextLength` by sampling: generators that pick among others override it to ask
+    /// them instead, so an estimate never runs a costly one (an aggregate over another table).
+    func sampledTextLength(rows: Int) -> Int {
         var sample: [UInt8] = []
         let n = 32
-        for row in 0..<n { appendText(row * 7919, to: &sample) }
+        for i in 0..<n { appendText(rows > 0 ? (i * 7919) % rows : 0, to: &sample) }
         return sample.count / n
     }
 
@@ -267,6 +282,8 @@ final class ProductGenerator: Generator, @unchecked Sendable {
         return x
     }
     override var decimals: Int { places ?? 2 }
+    override var canBeNull: Bool { factors.contains { $0.canBeNull } }
+    override func isNull(_ row: Int) -> Bool { factors.contains { $0.canBeNull && $0.isNull(row) } }
     override var bounds: ClosedRange<Double>? {
         var range: ClosedRange<Double> = 1...1
         for f in factors {
@@ -294,8 +311,10 @@ final class ScaledGenerator: Generator, @unchecked Sendable {
         var rng = key.cell(row)
         return rounded(source.double(row) * (low + (high - low) * rng.nextDouble()), places)
     }
-    override func int64(_ row: Int) -> Int64 { Int64(double(row)) }
+    override func int64(_ row: Int) -> Int64 { Int64(Swift.min(Swift.max(double(row), -9.0e18), 9.0e18)) }
     override var decimals: Int { places ?? 2 }
+    override var canBeNull: Bool { source.canBeNull }
+    override func isNull(_ row: Int) -> Bool { source.isNull(row) }
     override var bounds: ClosedRange<Double>? { source.bounds.map { intervalProduct($0, low...high) } }
 }
 
@@ -375,12 +394,40 @@ final class TemplateGenerator: Generator, @unchecked Sendable {
         case letters(Int, upper: Bool)
         case word
         case row
+        /// The row number (1-based), zero-padded to this many digits.
+        case paddedRow(Int)
+        /// Another column of the row, by name (resolved when compiling).
+        case columnName(String)
+        case column(Generator)
     }
     let parts: [Part]
 
     init(key: StreamKey, parts: [Part]) {
         self.parts = parts
         super.init(kind: .text, key: key)
+    }
+
+    /// Set by the compiler: the rows of the table.
+    var rows = 1
+
+    /// Literal text around one zero-padded row number sorts as the rows do, while the numbers
+    /// keep their width.
+    override var isOrderedByRow: Bool {
+        var width: Int?
+        for part in parts {
+            switch part {
+            case .literal: continue
+            case .paddedRow(let w) where width == nil: width = w
+            default: return false
+            }
+        }
+        guard let width else { return false }
+        return width >= 19 || Double(rows) < Generator.powersOf10[width]
+    }
+
+    /// Whether every row gets its own text (the template holds its row number).
+    override var isHighCardinality: Bool {
+        parts.contains { if case .row = $0 { return true }; if case .paddedRow = $0 { return true }; return false }
     }
 
     /// Parses `{int:A-B}`, `{digits:N}`, `{letters:N}`, `{upper:N}`, `{word}`, `{row}`; a
@@ -408,7 +455,13 @@ final class TemplateGenerator: Generator, @unchecked Sendable {
             func count() -> Int? { argument.flatMap { Int($0) }.flatMap { (1...64).contains($0) ? $0 : nil } }
             switch name {
             case "word": parts.append(.word)
-            case "row": parts.append(.row)
+            case "row" where argument == nil: parts.append(.row)
+            case "row":
+                guard let n = count(), n <= 20 else { return .failure(TemplateError(message: "{row:N} needs N in 1...20")) }
+                parts.append(.paddedRow(n))
+            case "column":
+                guard let column = argument, !column.isEmpty else { return .failure(TemplateError(message: "{column:NAME} needs a column name")) }
+                parts.append(.columnName(column))
             case "digits":
                 guard let n = count() else { return .failure(TemplateError(message: "{digits:N} needs N in 1...64")) }
                 parts.append(.digits(n))
@@ -422,7 +475,7 @@ final class TemplateGenerator: Generator, @unchecked Sendable {
                 }
                 parts.append(.int(bounds[0]...bounds[1]))
             default:
-                return .failure(TemplateError(message: "unknown placeholder {\(body)}; known: int, digits, letters, upper, word, row"))
+                return .failure(TemplateError(message: "unknown placeholder {\(body)}; known: int, digits, letters, upper, word, row, row:N, column:NAME"))
             }
         }
         if !literal.isEmpty { parts.append(.literal(literal)) }
@@ -442,6 +495,11 @@ final class TemplateGenerator: Generator, @unchecked Sendable {
                 for _ in 0..<n { out.append((upper ? UInt8(ascii: "A") : UInt8(ascii: "a")) + UInt8(rng.nextIndex(26))) }
             case .word: Words.words.append(rng.nextIndex(Words.words.count), to: &out)
             case .row: appendDecimalDigits(Int64(row) + 1, to: &out)
+            case .paddedRow(let width):
+                var n = UInt64(row + 1)
+                appendDigits(&n, minimumWidth: width, to: &out)
+            case .column(let g): g.appendText(row, to: &out)
+            case .columnName: preconditionFailure("template columns are resolved when compiling")
             }
         }
     }
@@ -449,6 +507,7 @@ final class TemplateGenerator: Generator, @unchecked Sendable {
 
 /// A JSON object: `{"key":value,...}` with each value from its own generator.
 final class JSONGenerator: Generator, @unchecked Sendable {
+    static let nullBytes = Array("null".utf8)
     let fields: [(key: [UInt8], generator: Generator)]
     init(key: StreamKey, fields: [(key: [UInt8], generator: Generator)]) {
         self.fields = fields
@@ -461,6 +520,10 @@ final class JSONGenerator: Generator, @unchecked Sendable {
             appendJSONString(field.key, to: &out)
             out.append(UInt8(ascii: ":"))
             let g = field.generator
+            if g.canBeNull && g.isNull(row) {
+                out.append(contentsOf: JSONGenerator.nullBytes)
+                continue
+            }
             switch g.kind {
             case .integer, .double, .boolean: g.appendText(row, to: &out)
             case .text where g is JSONGenerator: g.appendText(row, to: &out)  // a nested object, not a string
@@ -548,6 +611,8 @@ final class AfterGenerator: Generator, @unchecked Sendable {
         return source.int64(row) &+ rng.nextInt(in: range)
     }
     override var isHighCardinality: Bool { kind == .timestamp }
+    override var canBeNull: Bool { source.canBeNull }
+    override func isNull(_ row: Int) -> Bool { source.isNull(row) }
     override var bounds: ClosedRange<Double>? {
         source.bounds.map { ($0.lowerBound + Double(range.lowerBound))...($0.upperBound + Double(range.upperBound)) }
     }
@@ -555,27 +620,73 @@ final class AfterGenerator: Generator, @unchecked Sendable {
 
 // MARK: - References
 
-/// A column of another table's row: each accessor asks `pickedRow` which row, then forwards to
-/// the target generator. The value is recomputed, never looked up.
-class PickingGenerator: Generator, @unchecked Sendable {
-    let target: Generator
+/// Another generator's value at another row: every accessor asks `sourceRow` which row, then
+/// forwards to `source`. Copies, funnel siblings, duplicated values and references are this.
+class MappedGenerator: Generator, @unchecked Sendable {
+    let source: Generator
 
-    init(key: StreamKey, target: Generator) {
-        self.target = target
-        super.init(kind: target.kind, key: key)
+    init(key: StreamKey, source: Generator) {
+        self.source = source
+        super.init(kind: source.kind, key: key)
+    }
+
+    /// The row of `source` that row `row` takes its value from.
+    func sourceRow(_ row: Int) -> Int { row }
+
+    override func int64(_ row: Int) -> Int64 { source.int64(sourceRow(row)) }
+    override func double(_ row: Int) -> Double { source.double(sourceRow(row)) }
+    override func uuid(_ row: Int) -> (UInt64, UInt64) { source.uuid(sourceRow(row)) }
+    override func appendText(_ row: Int, to out: inout [UInt8]) { source.appendText(sourceRow(row), to: &out) }
+    override var categories: [String]? { source.categories }
+    override func code(_ row: Int) -> Int { source.code(sourceRow(row)) }
+    override var decimals: Int { source.decimals }
+    override var canBeNull: Bool { source.canBeNull }
+    override func isNull(_ row: Int) -> Bool { source.isNull(sourceRow(row)) }
+    override var bounds: ClosedRange<Double>? { source.bounds }
+}
+
+/// One of several generators, chosen per row by `chosen`: by a column's value, by chance, by a
+/// quality issue's pick.
+class ChoosingGenerator: Generator, @unchecked Sendable {
+    let choices: [Generator]
+
+    init(key: StreamKey, kind: ValueKind, choices: [Generator]) {
+        self.choices = choices
+        super.init(kind: kind, key: key)
+    }
+
+    /// The generator of row `row`.
+    func chosen(_ row: Int) -> Generator { choices[0] }
+
+    override func int64(_ row: Int) -> Int64 { chosen(row).int64(row) }
+    override func double(_ row: Int) -> Double { chosen(row).double(row) }
+    override func uuid(_ row: Int) -> (UInt64, UInt64) { chosen(row).uuid(row) }
+    override func appendText(_ row: Int, to out: inout [UInt8]) { chosen(row).appendText(row, to: &out) }
+    override var decimals: Int { choices.map(\.decimals).max() ?? 2 }
+    override var bounds: ClosedRange<Double>? { unionBounds(choices) }
+    override var canBeNull: Bool { choices.contains { $0.canBeNull } }
+    override func isNull(_ row: Int) -> Bool { chosen(row).isNull(row) }
+    override func sampledTextLength(rows: Int) -> Int { choices.map { $0.averageTextLength(rows: rows) }.max() ?? 0 }
+}
+
+/// A column of another table's row: `pickedRow` says which row, the target's value follows.
+/// The value is recomputed, never looked up.
+class PickingGenerator: MappedGenerator, @unchecked Sendable {
+    var target: Generator { source }
+    /// The table whose rows it picks, and its row count in the run.
+    let targetTable: String
+    let targetRows: Int
+
+    init(key: StreamKey, target: Generator, targetTable: String, targetRows: Int) {
+        self.targetTable = targetTable
+        self.targetRows = targetRows
+        super.init(key: key, source: target)
     }
 
     /// The row of the target table that row `row` of this table refers to.
     func pickedRow(_ row: Int) -> Int { preconditionFailure("subclasses pick") }
 
-    override func int64(_ row: Int) -> Int64 { target.int64(pickedRow(row)) }
-    override func double(_ row: Int) -> Double { target.double(pickedRow(row)) }
-    override func uuid(_ row: Int) -> (UInt64, UInt64) { target.uuid(pickedRow(row)) }
-    override func appendText(_ row: Int, to out: inout [UInt8]) { target.appendText(pickedRow(row), to: &out) }
-    override var categories: [String]? { target.categories }
-    override func code(_ row: Int) -> Int { target.code(pickedRow(row)) }
-    override var decimals: Int { target.decimals }
-    override var bounds: ClosedRange<Double>? { target.bounds }
+    override func sourceRow(_ row: Int) -> Int { pickedRow(row) }
 }
 
 /// A foreign key: a row of another table picked uniformly or by Zipf.
@@ -585,27 +696,61 @@ final class ReferenceGenerator: PickingGenerator, @unchecked Sendable {
     /// A multiplier coprime with `rows`, so Zipf's heavy ranks scatter over the table instead of
     /// being its first rows.
     let scatter: Int
+    let inverseScatter: Int
+    /// Zipf's ranks as an alias table, for tables up to `aliasLimit` rows.
+    let ranks: AliasTable?
+    static let aliasLimit = 1 << 16
 
-    init(key: StreamKey, target: Generator, rows: Int, pick: Pick) {
+    init(key: StreamKey, target: Generator, targetTable: String, rows: Int, pick: Pick) {
         self.rows = rows
-        if case .zipf(let exponent) = pick {
+        var exponent: Double?
+        switch pick {
+        case .uniform: exponent = nil
+        case .zipf(let e): exponent = e
+        case .pareto(let top, let share): exponent = Zipf.exponent(n: rows, top: top, share: share)
+        }
+        if let exponent {
             zipf = Zipf(n: rows, exponent: exponent)
+            // A small table's ranks come from an alias table: one draw, no logarithms.
+            ranks = rows <= ReferenceGenerator.aliasLimit
+                ? AliasTable(weights: (0..<rows).map { exp(-exponent * log(Double($0 + 1))) }) : nil
             var m = max(1, Int(Double(rows) * 0.618_033_988_7))
             while gcd(m, rows) != 1 { m += 1 }
             scatter = m
         } else {
             zipf = nil
+            ranks = nil
             scatter = 1
         }
-        super.init(key: key, target: target)
+        inverseScatter = ReferenceGenerator.modularInverse(scatter, rows)
+        super.init(key: key, target: target, targetTable: targetTable, targetRows: rows)
+    }
+
+    /// The Zipf rank (0 the heaviest) of row `row` of the referenced table: the inverse of the
+    /// scatter, for columns that follow how often a row is picked (a customer's tier).
+    func rank(ofTargetRow row: Int) -> Int {
+        guard zipf != nil, rows > 1 else { return row }
+        return Int(UInt64(rows).dividingFullWidth(UInt64(row).multipliedFullWidth(by: UInt64(inverseScatter))).remainder)
+    }
+
+    /// scatter⁻¹ modulo rows (the extended Euclidean algorithm).
+    static func modularInverse(_ a: Int, _ n: Int) -> Int {
+        guard n > 1 else { return 0 }
+        var (t, newT, r, newR) = (0, 1, n, a % n)
+        while newR != 0 {
+            let q = r / newR
+            (t, newT) = (newT, t - q * newT)
+            (r, newR) = (newR, r - q * newR)
+        }
+        return (t % n + n) % n
     }
 
     @inline(__always)
     override func pickedRow(_ row: Int) -> Int {
         var rng = key.cell(row)
         guard let zipf else { return rng.nextIndex(rows) }
-        let rank = zipf.sample(&rng) - 1
-        return Int((UInt64(rank) &* UInt64(scatter)) % UInt64(rows))
+        let rank = ranks.map { $0.sample(&rng) } ?? zipf.sample(&rng) - 1
+        return Int(UInt64(rows).dividingFullWidth(UInt64(rank).multipliedFullWidth(by: UInt64(scatter))).remainder)
     }
 
     override var isHighCardinality: Bool { target.isHighCardinality && rows > 1 << 16 }
@@ -613,11 +758,11 @@ final class ReferenceGenerator: PickingGenerator, @unchecked Sendable {
 
 /// Another column of the row a reference column picked.
 final class LookupGenerator: PickingGenerator, @unchecked Sendable {
-    let reference: ReferenceGenerator
+    let reference: PickingGenerator
 
-    init(key: StreamKey, reference: ReferenceGenerator, target: Generator) {
+    init(key: StreamKey, reference: PickingGenerator, target: Generator) {
         self.reference = reference
-        super.init(key: key, target: target)
+        super.init(key: key, target: target, targetTable: reference.targetTable, targetRows: reference.targetRows)
     }
 
     override func pickedRow(_ row: Int) -> Int { reference.pickedRow(row) }
@@ -637,32 +782,15 @@ func gcd(_ a: Int, _ b: Int) -> Int {
 }
 
 /// A generator chosen per row by the value of a categorical column of the row.
-final class ByValueGenerator: Generator, @unchecked Sendable {
+final class ByValueGenerator: ChoosingGenerator, @unchecked Sendable {
     let source: Generator
-    /// One generator per code of `source`.
-    let generators: [Generator]
 
+    /// `generators`: one per code of `source`.
     init(key: StreamKey, source: Generator, generators: [Generator]) {
         self.source = source
-        self.generators = generators
-        let kinds = Set(generators.map(\.kind))
-        super.init(kind: kinds.contains(.double) ? .double : generators[0].kind, key: key)
+        super.init(key: key, kind: ChanceGenerator.kind(of: generators), choices: generators)
     }
 
     @inline(__always)
-    func chosen(_ row: Int) -> Generator { generators[source.code(row)] }
-
-    override func int64(_ row: Int) -> Int64 { chosen(row).int64(row) }
-    override func double(_ row: Int) -> Double { chosen(row).double(row) }
-    override func uuid(_ row: Int) -> (UInt64, UInt64) { chosen(row).uuid(row) }
-    override func appendText(_ row: Int, to out: inout [UInt8]) { chosen(row).appendText(row, to: &out) }
-    override var decimals: Int { generators.map(\.decimals).max() ?? 2 }
-    override var bounds: ClosedRange<Double>? {
-        var range: ClosedRange<Double>?
-        for g in generators {
-            guard let b = g.bounds else { return nil }
-            range = range.map { Swift.min($0.lowerBound, b.lowerBound)...Swift.max($0.upperBound, b.upperBound) } ?? b
-        }
-        return range
-    }
+    override func chosen(_ row: Int) -> Generator { choices[source.code(row)] }
 }

@@ -32,6 +32,10 @@ public struct GenerateOptions: Sendable {
     public var shard: ShardSelection?
     public var outDirectory: String
     public var overwrite = false
+    /// Whether the tables' declared data-quality issues are written (false: `--clean`).
+    public var quality = true
+    /// What the pack adds to the run (sidecar files); set by `DeclarativePack`.
+    var extras: DeclarativeExtras?
     /// Recorded in the manifest.
     public var commandLine: [String] = []
     /// The manifest's `created_at` in seconds; now when nil (`SOURCE_DATE_EPOCH` sets it).

@@ -8,13 +8,15 @@ import Columnar
 /// numbers are sorted by those strings, ties by row number. Only the keys are held, never rows.
 struct RowSorter {
     let keys: [Generator]
+    /// The table's rows (text lengths are sampled among them).
+    var rows = 1
 
     /// The bytes a row's keys take, for the memory budget (text estimated from a sample).
     func estimatedKeyBytes() -> Int {
         var total = 0
         for key in keys {
             switch key.kind {
-            case .text: total += key.averageTextLength() + 1
+            case .text: total += key.averageTextLength(rows: rows) + 1
             case .uuid: total += 16
             default: total += 8
             }
@@ -24,6 +26,13 @@ struct RowSorter {
 
     /// `rows` sorted by the keys, then by row number.
     func sorted(_ rows: [Int]) -> [Int] {
+        // One integer key (a time, a date, an id): sort (key, row) pairs directly.
+        if keys.count == 1, [.integer, .boolean, .timestamp, .date].contains(keys[0].kind) {
+            let key = keys[0]
+            var pairs = rows.map { (key.int64($0), $0) }
+            pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            return pairs.map(\.1)
+        }
         var arena: [UInt8] = []
         var offsets: [Int] = [0]
         offsets.reserveCapacity(rows.count + 1)

@@ -23,6 +23,8 @@ public enum StreamGenEngine {
         public let concurrency: Int
         /// Why `concurrency` is below the thread count, when it is.
         public let concurrencyNote: String?
+        /// Tables with a `fileName`, no partitions and one shard: their one file takes the name.
+        let singleFileTables: Set<Int>
 
         /// Rows this process writes.
         public var plannedRows: Int { shardIndices.reduce(0) { $0 + plan.shards[$1].rows.count } }
@@ -49,7 +51,7 @@ public enum StreamGenEngine {
         var scale = options.scale
         if let rows = options.rows {
             guard rows >= 1 else { throw .invalidOption("--rows \(rows): at least 1 row") }
-            let probe = PackCompiler(pack: pack, shape: RunShape(seed: options.seed, startDay: startDay, days: days, scale: 1), partitioned: true)
+            let probe = PackCompiler(pack: pack, shape: RunShape(seed: options.seed, startDay: startDay, days: days, scale: 1, quality: options.quality), partitioned: true)
             var largest = 0
             for table in pack.tables where table.scales {
                 do { largest = max(largest, try probe.rowCount(of: table)) } catch { throw .spec(error) }
@@ -57,7 +59,7 @@ public enum StreamGenEngine {
             guard largest > 0 else { throw .invalidOption("--rows: the pack has no table that scales") }
             scale = Double(rows) / Double(largest)
         }
-        let shape = RunShape(seed: options.seed, startDay: startDay, days: days, scale: scale)
+        let shape = RunShape(seed: options.seed, startDay: startDay, days: days, scale: scale, quality: options.quality)
         let compiler = PackCompiler(pack: pack, shape: shape, partitioned: options.layout == .hive)
         let tables: [CompiledTable]
         do { tables = try compiler.compileAll() } catch { throw .spec(error) }
@@ -92,8 +94,12 @@ public enum StreamGenEngine {
             note = "running \(concurrency) shard(s) at a time instead of \(threads) to stay under --memory-limit \(mib(options.memoryLimit))"
         }
         concurrency = max(1, min(concurrency, max(shardIndices.count, 1)))
+        let singleFile = Set(selected.filter { t in
+            tables[t].spec.fileName != nil && tables[t].partitions.isEmpty && plan.shards.filter { $0.table == t }.count == 1
+        })
         return Prepared(options: options, shape: shape, tables: tables, selectedTables: selected, plan: plan,
-                        shardIndices: shardIndices, threads: threads, concurrency: concurrency, concurrencyNote: note)
+                        shardIndices: shardIndices, threads: threads, concurrency: concurrency, concurrencyNote: note,
+                        singleFileTables: singleFile)
     }
 
     static func mib(_ bytes: Int) -> String {
@@ -125,6 +131,7 @@ public enum StreamGenEngine {
                     defer {
                         progress.add(worker.times)
                         progress.uncompressedBytesDone.add(worker.uncompressedBytes, ordering: .relaxed)
+                        state.merge(tallies: worker.tallies, figures: worker.figures)
                         pool.workerStopped()
                     }
                     while true {
@@ -153,8 +160,24 @@ public enum StreamGenEngine {
         let files = state.files.withLock { $0 }
         var error = state.failure.withLock { $0 }
         if let reason = progress.cancellationReason { error = reason }
-        let manifest = makeManifest(prepared, files: files, error: error)
+        var manifest = makeManifest(prepared, files: files, error: error)
         do {
+            if error == nil {
+                let (tallies, figures) = state.totals
+                let outputs = try QualityTruth.write(prepared, root: dataset.root, tallies: tallies)
+                manifest.quality = outputs.section
+                manifest.otherFiles += outputs.files
+                if let extras = options.extras, options.shard == nil {
+                    let run = CompletedRun(prepared: prepared, files: files, figures: figures, createdAt: manifest.createdAt)
+                    for (path, bytes) in try extras.sidecarFiles(run) {
+                        let dir = try dataset.root.directory(path.directoryComponents, create: true)
+                        let file = try AtomicFile(directory: dir, name: path.name, checksum: true)
+                        let size = try file.commit(appending: bytes, sync: false)
+                        manifest.otherFiles.append(OtherFileRecord(path: path.description, bytes: size, sha256: file.sha256 ?? ""))
+                    }
+                }
+                manifest.otherFiles.sort { $0.path < $1.path }
+            }
             try manifest.write(to: dataset.root, name: manifestName)
             if error == nil {
                 if options.shard == nil { try dataset.root.writeAtomically(Manifest.successFileName, []) }
@@ -190,13 +213,20 @@ public enum StreamGenEngine {
             if o.shard != nil {
                 only = prepared.shardIndices.filter { prepared.plan.shards[$0].table == t }.map { k in
                     let shard = prepared.plan.shards[k]
-                    let name = HivePath.fileName(part: shard.part, format: o.format)
+                    let name = prepared.singleFileTables.contains(t) ? "\(table.spec.fileName!).\(ext)" : HivePath.fileName(part: shard.part, format: o.format)
                     guard let d = table.datePartition, let day = shard.day else { return name }
                     return "\(HivePath.escape(table.partitions[d].values[day]))/\(name)"
                 }
             }
             claims.append(.tree(name: table.name, partitionKeys: table.partitions.map(\.name), extensions: [ext],
-                                datePartition: table.datePartition, only: only))
+                                datePartition: table.datePartition, only: only,
+                                files: prepared.singleFileTables.contains(t) ? ["\(table.spec.fileName!).\(ext)"] : []))
+        }
+        if o.shard == nil {
+            if prepared.selectedTables.contains(where: { !prepared.tables[$0].issues.isEmpty }) {
+                claims.append(.file(try! RelativePath(components: [QualityTruth.directory, QualityTruth.fileName])))  // Safe: fixed names.
+            }
+            for path in o.extras?.sidecarPaths(prepared) ?? [] { claims.append(.file(path)) }
         }
         return claims
     }
@@ -212,10 +242,21 @@ public enum StreamGenEngine {
         var records: [TableRecord] = []
         for t in prepared.selectedTables {
             let table = prepared.tables[t]
-            let planned = prepared.shardIndices.filter { prepared.plan.shards[$0].table == t }.reduce(0) { $0 + prepared.plan.shards[$1].rows.count }
+            let planned = prepared.shardIndices.filter { prepared.plan.shards[$0].table == t }.reduce(0) { total, k in
+                let rows = prepared.plan.shards[k].rows
+                return total + rows.count + (table.duplicates?.count(in: rows) ?? 0)
+            }
             records.append(TableRecord(
                 name: table.name, plannedRows: Int64(planned),
-                schema: table.columns.map { ColumnRecord(name: $0.spec.name, type: $0.spec.type.description, nullable: $0.spec.nullRate > 0) },
+                schema: table.columns.filter { !$0.spec.hidden }.map { c in
+                    var record = ColumnRecord(name: c.spec.name, type: c.spec.type.description, nullable: c.isNullable)
+                    switch c.spec.generator {
+                    case .reference(let target, let column, _): record.references = "\(target).\(column)"
+                    case .lookup(let via, let column): record.lookup = "\(via).\(column)"
+                    default: break
+                    }
+                    return record
+                },
                 partitionBy: table.partitionTypes, sortBy: table.spec.sortBy,
                 files: files.filter { $0.path.hasPrefix(table.name + "/") || $0.path.hasPrefix(table.name + ".") }.sorted { $0.path < $1.path }))
         }
@@ -248,11 +289,28 @@ public enum StreamGenEngine {
     }
 }
 
-/// What a run's workers share: the next shard to take, the files written, the first failure.
+/// What a run's workers share: the next shard to take, the files written, the first failure,
+/// and what the workers counted.
 private final class RunState: Sendable {
     let next = Atomic<Int>(0)
     let files = Mutex<[FileRecord]>([])
     let failure = Mutex<String?>(nil)
+    private let counted = Mutex<(tallies: [Int: [Int]], figures: [Int: [ColumnFigures]])>(([:], [:]))
 
     var failed: Bool { failure.withLock { $0 != nil } }
+
+    func merge(tallies: [Int: [Int]], figures: [Int: [ColumnFigures]]) {
+        counted.withLock { c in
+            for (t, counts) in tallies {
+                c.tallies[t] = zip(c.tallies[t] ?? [Int](repeating: 0, count: counts.count), counts).map { $0 + $1 }
+            }
+            for (t, f) in figures {
+                var merged = c.figures[t] ?? [ColumnFigures](repeating: ColumnFigures(), count: f.count)
+                for i in f.indices { merged[i].merge(f[i]) }
+                c.figures[t] = merged
+            }
+        }
+    }
+
+    var totals: (tallies: [Int: [Int]], figures: [Int: [ColumnFigures]]) { counted.withLock { $0 } }
 }

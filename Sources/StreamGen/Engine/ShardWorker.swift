@@ -6,10 +6,13 @@ struct ShardContext: Sendable {
     let writerOptions: WriterOptions
     /// The output directory: every file is created below it, no link followed.
     let root: DirectoryHandle
+    /// Whether workers gather `ColumnFigures` (for a pack's metadata files).
+    let collectFigures: Bool
 
     init(prepared: StreamGenEngine.Prepared, root: DirectoryHandle) {
         self.prepared = prepared
         self.root = root
+        self.collectFigures = prepared.options.extras != nil
         let o = prepared.options
         writerOptions = WriterOptions(
             codec: o.codec, zstdLevel: o.zstdLevel,
@@ -35,6 +38,12 @@ struct ShardWorker {
     private(set) var times = StageTimes()
     /// The uncompressed size of the files this worker wrote.
     private(set) var uncompressedBytes = 0
+    /// Per table (its position), per quality issue: the rows written with the issue.
+    private(set) var tallies: [Int: [Int]] = [:]
+    /// Per table, per file column: figures of the values written (when the pack asks for them).
+    private(set) var figures: [Int: [ColumnFigures]] = [:]
+    /// The table of the shard being written.
+    private var shardTable = 0
 
     init(context: ShardContext) {
         self.context = context
@@ -48,6 +57,7 @@ struct ShardWorker {
         let shard = prepared.plan.shards[s]
         let table = prepared.tables[shard.table]
         let options = prepared.options
+        shardTable = shard.table
         if chunkTable != shard.table {
             chunk = nil  // release the last table's buffers before allocating
             chunk = Chunk(schema: table.fileSchema, capacity: options.chunkRows)
@@ -63,7 +73,7 @@ struct ShardWorker {
                           row: { shard.rows.lowerBound + $0 }, record: record, rowsDone: rowsDone, shouldStop: shouldStop)
             return
         }
-        let fileName = HivePath.fileName(part: shard.part, format: options.format)
+        let fileName = prepared.singleFileTables.contains(shard.table) ? "\(table.spec.fileName!).\(ext)" : HivePath.fileName(part: shard.part, format: options.format)
         let categorical = table.partitions.indices.filter { $0 != table.datePartition }
         if categorical.isEmpty {
             var directory = table.name
@@ -128,6 +138,26 @@ struct ShardWorker {
         }
     }
 
+    /// Counts, per issue of the table, the rows of a file that carry it (a row written twice
+    /// counts once as the duplicate).
+    private mutating func tally(table t: Int, count: Int, row: (Int) -> Int) {
+        let table = context.prepared.tables[t]
+        var counts = tallies[t] ?? [Int](repeating: 0, count: table.issues.count)
+        for (i, issue) in table.issues.enumerated() {
+            if issue.spec.kind == .duplicateRows {
+                var previous = -1
+                for k in 0..<count {
+                    let r = row(k)
+                    if r == previous { counts[i] += 1 }
+                    previous = r
+                }
+            } else {
+                for k in 0..<count where issue.selector.contains(row(k)) { counts[i] += 1 }
+            }
+        }
+        tallies[t] = counts
+    }
+
     /// Writes one file of `count` rows, row k being table row `row(k)`.
     private mutating func writeFile(
         relative: String, partition: [String: String], shard: Int, table: CompiledTable, count: Int, row: (Int) -> Int,
@@ -146,8 +176,26 @@ struct ShardWorker {
             if directories.count >= 64 { directories.removeAll() }  // bound the descriptors a worker keeps
             directories[directoryPath] = directory
         }
-        // Sort keys not ordered by row number: sort this file's row numbers by their values.
         var row = row
+        var count = count
+        // Rows written twice (`duplicate_rows`): each right after its original.
+        let expandedRows: [Int]?
+        if let duplicates = table.duplicates {
+            var list: [Int] = []
+            list.reserveCapacity(count + count / 16)
+            for k in 0..<count {
+                let r = row(k)
+                list.append(r)
+                if duplicates.contains(r) { list.append(r) }
+            }
+            expandedRows = list
+            count = list.count
+            row = { expandedRows![$0] }
+        } else {
+            expandedRows = nil
+        }
+        if !table.issues.isEmpty { tally(table: shardTable, count: count, row: row) }
+        // Sort keys not ordered by row number: sort this file's row numbers by their values.
         let sortedRows: [Int]?
         if let sorter = table.sorter {
             let sortStart = MonotonicClock.nanoseconds()
@@ -184,6 +232,11 @@ struct ShardWorker {
                 }
             }
             times.generating += MonotonicClock.since(fillStart)
+            if context.collectFigures {
+                var f = figures[shardTable] ?? [ColumnFigures](repeating: ColumnFigures(), count: table.fileSchema.columns.count)
+                for c in f.indices { f[c].add(chunk!.columns[c], rows: 0..<n) }
+                figures[shardTable] = f
+            }
             try writer.write(chunk!, rows: 0..<n)
             done += n
             rowsDone(n)

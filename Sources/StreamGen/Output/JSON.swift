@@ -38,6 +38,14 @@ public enum JSONValue: Sendable, Hashable {
         default: return nil
         }
     }
+    /// A number as a double (an integer converts).
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let d): return d
+        case .int(let i): return Double(i)
+        default: return nil
+        }
+    }
     public var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
     public var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
 

@@ -28,7 +28,9 @@ public struct Journal: Sendable, Hashable {
         /// `part-NNNNN.<extension>` files; all of them, or (a shard's claim) only the files in
         /// `only`: each `part-NNNNN.ext`, prefixed with `<value>/` of the partition key at
         /// `datePartition` when the table has one.
-        case tree(name: String, partitionKeys: [String], extensions: [String], datePartition: Int? = nil, only: [String]? = nil)
+        /// `files` are further names the table's files may have (`customers.parquet`).
+        case tree(name: String, partitionKeys: [String], extensions: [String], datePartition: Int? = nil, only: [String]? = nil,
+                  files: [String] = [])
         /// One file.
         case file(RelativePath)
     }
@@ -64,13 +66,14 @@ public struct Journal: Sendable, Hashable {
             ("shard", shard.map { .object([("index", .int(Int64($0.index))), ("count", .int(Int64($0.count)))]) } ?? .null),
             ("claims", .array(claims.map { claim in
                 switch claim {
-                case .tree(let name, let keys, let extensions, let datePartition, let only):
+                case .tree(let name, let keys, let extensions, let datePartition, let only, let files):
                     var pairs: [(String, JSONValue)] = [
                         ("tree", .string(name)), ("partition_keys", .array(keys.map(JSONValue.string))),
                         ("extensions", .array(extensions.map(JSONValue.string))),
                     ]
                     if let datePartition { pairs.append(("date_partition", .int(Int64(datePartition)))) }
                     if let only { pairs.append(("only", .array(only.map(JSONValue.string)))) }
+                    if !files.isEmpty { pairs.append(("files", .array(files.map(JSONValue.string)))) }
                     return .object(pairs)
                 case .file(let path):
                     return .object([("file", .string(path.description))])
@@ -111,7 +114,11 @@ public struct Journal: Sendable, Hashable {
                     datePartition = Int(d)
                 }
                 let only = c["only"]?.array?.compactMap(\.string)
-                claims.append(.tree(name: name, partitionKeys: keys, extensions: extensions, datePartition: datePartition, only: only))
+                let files = c["files"]?.array?.compactMap(\.string) ?? []
+                for n in files where RelativePath.problem(component: n) != nil {
+                    throw ManifestError("the journal claims an invalid name '\(RelativePath.printable(n))'")
+                }
+                claims.append(.tree(name: name, partitionKeys: keys, extensions: extensions, datePartition: datePartition, only: only, files: files))
             } else if let path = c["file"]?.string {
                 do { claims.append(.file(try RelativePath(validating: path))) } catch {
                     throw ManifestError("the journal claims a path outside its directory: \(error)")

@@ -33,6 +33,11 @@ public struct ColumnRecord: Sendable, Hashable {
     public var name: String
     public var type: String
     public var nullable: Bool
+    /// For a foreign key: the `table.column` it references.
+    public var references: String?
+    /// For a value looked up through a foreign key of the row: `via.column` (the via column of
+    /// this table, the column of the referenced table).
+    public var lookup: String?
 
     public init(name: String, type: String, nullable: Bool = false) {
         self.name = name
@@ -87,6 +92,8 @@ public struct Manifest: Sendable, Hashable {
     public var tables: [TableRecord]
     /// Files besides the tables' data (SQL, metadata, ground truth).
     public var otherFiles: [OtherFileRecord] = []
+    /// The data-quality issues written, with their ground truth (`QualityTruth`).
+    public var quality: JSONValue?
 
     /// The last second a manifest can record: 9999-12-31T23:59:59Z.
     public static let latestSeconds: Int64 = 253_402_300_799
@@ -138,6 +145,7 @@ public struct Manifest: Sendable, Hashable {
             ])),
             ("tables", .array(tables.map(Manifest.tableJSON))),
         ]
+        if let quality { pairs.append(("quality", quality)) }
         if !otherFiles.isEmpty {
             pairs.append(("other_files", .array(otherFiles.map { f in
                 .object([("path", .string(f.path)), ("bytes", .int(f.bytes)), ("sha256", .string(f.sha256))])
@@ -155,8 +163,11 @@ public struct Manifest: Sendable, Hashable {
             ("partitions", .int(Int64(t.partitionCount))),
             ("partition_by", .array(t.partitionBy.map { .object([("name", .string($0.name)), ("type", .string($0.type))]) })),
             ("sort_by", .array(t.sortBy.map(JSONValue.string))),
-            ("schema", .array(t.schema.map {
-                .object([("name", .string($0.name)), ("type", .string($0.type)), ("nullable", .bool($0.nullable))])
+            ("schema", .array(t.schema.map { c in
+                var pairs: [(String, JSONValue)] = [("name", .string(c.name)), ("type", .string(c.type)), ("nullable", .bool(c.nullable))]
+                if let r = c.references { pairs.append(("references", .string(r))) }
+                if let l = c.lookup { pairs.append(("lookup", .string(l))) }
+                return .object(pairs)
             })),
             ("files", .array(t.files.map { f in
                 .object([
@@ -242,12 +253,16 @@ public struct Manifest: Sendable, Hashable {
             tables.append(TableRecord(
                 name: try name(t["name"], "tables.name"), plannedRows: try count(t["planned_rows"], "planned_rows"),
                 schema: try need(t["schema"]?.array, "schema").map { (c) throws(ManifestError) in
-                    ColumnRecord(name: try need(c["name"]?.string, "schema.name"), type: try type(c["type"], "schema.type"),
-                                 nullable: c["nullable"]?.bool ?? false)
+                    var record = ColumnRecord(name: try need(c["name"]?.string, "schema.name"), type: try type(c["type"], "schema.type"),
+                                              nullable: c["nullable"]?.bool ?? false)
+                    record.references = c["references"]?.string
+                    record.lookup = c["lookup"]?.string
+                    return record
                 },
                 partitionBy: partitionBy, sortBy: try need(t["sort_by"]?.array, "sort_by").compactMap(\.string), files: files))
         }
         self.tables = tables
+        quality = json["quality"]
         for f in json["other_files"]?.array ?? [] {
             otherFiles.append(OtherFileRecord(path: try path(f["path"], "other_files.path"), bytes: try count(f["bytes"], "other_files.bytes"),
                                               sha256: try need(f["sha256"]?.string, "other_files.sha256")))

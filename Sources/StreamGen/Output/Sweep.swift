@@ -18,6 +18,7 @@ struct Claims: Sendable {
         var extensions: Set<String>
         var datePartition: Int?
         var only: Set<String>?
+        var files: Set<String> = []
     }
 
     var isEmpty: Bool { manifests.isEmpty && journals.isEmpty }
@@ -69,9 +70,10 @@ struct Claims: Sendable {
                 claims.journals[name] = journal
                 for claim in journal.claims {
                     switch claim {
-                    case .tree(let table, let keys, let extensions, let datePartition, let only):
+                    case .tree(let table, let keys, let extensions, let datePartition, let only, let files):
                         claims.trees[table, default: []].append(
-                            TreeClaim(partitionKeys: keys, extensions: Set(extensions), datePartition: datePartition, only: only.map(Set.init)))
+                            TreeClaim(partitionKeys: keys, extensions: Set(extensions), datePartition: datePartition, only: only.map(Set.init),
+                                      files: Set(files)))
                     case .file(let path):
                         claims.journalFiles.insert(path)
                     }
@@ -118,8 +120,15 @@ struct Sweep: Sendable {
         if c.count == 1 {
             return OutputFormat.allCases.contains { c[0] == "\(table).\($0.fileExtension)" }
         }
-        guard c[0] == table, isPartFileName(c[c.count - 1]) else { return false }
+        guard c[0] == table, isPartFileName(c[c.count - 1]) || (c.count == 2 && isNamedDataFile(c[1])) else { return false }
         return c.dropFirst().dropLast().allSatisfy { $0.contains("=") && !$0.hasPrefix("=") }
+    }
+
+    /// `name.<ext>` with a safe base name: a table's single file (`customers/customers.parquet`).
+    static func isNamedDataFile(_ name: String) -> Bool {
+        OutputFormat.allCases.contains { f in
+            name.hasSuffix("." + f.fileExtension) && isSafeName(String(name.dropLast(f.fileExtension.count + 1)))
+        }
     }
 
     /// StreamGen's own files at the top of a directory: manifests, `_SUCCESS`, journals, shard locks.
@@ -238,7 +247,9 @@ struct Sweep: Sendable {
     /// Whether a journal's tree claim on `table` covers file `name` found `depth` partition
     /// levels down.
     private func treeClaims(_ table: String, _ name: String, depth: Int, dateValue: String?, _ claims: Claims) -> Bool {
-        for tree in claims.trees[table] ?? [] where tree.partitionKeys.count == depth && Sweep.isPartFileName(name, extensions: tree.extensions) {
+        for tree in claims.trees[table] ?? [] where tree.partitionKeys.count == depth
+            && (Sweep.isPartFileName(name, extensions: tree.extensions) || tree.files.contains(name))
+        {
             guard let only = tree.only else { return true }
             if only.contains(tree.datePartition == nil ? name : "\(dateValue ?? "")/\(name)") { return true }
         }

@@ -43,11 +43,13 @@ public struct AliasTable: Sendable, Hashable {
 
     /// Draws an outcome index, using one 64-bit draw: the high bits pick the column, the low 53
     /// decide between it and its alias.
+    ///
+    /// Past 2^11 outcomes the column's bits would overlap the low 53, so a second draw decides.
     @inline(__always)
     public func sample(_ rng: inout SplitMix64) -> Int {
         let bits = rng.next()
         let column = Int(truncatingIfNeeded: bits.multipliedFullWidth(by: UInt64(keep.count)).high)
-        let u = Double(bits & 0x1F_FFFF_FFFF_FFFF) * 0x1.0p-53
+        let u = keep.count <= 1 << 11 ? Double(bits & 0x1F_FFFF_FFFF_FFFF) * 0x1.0p-53 : rng.nextDouble()
         return u < keep[column] ? column : Int(alias[column])
     }
 }
@@ -158,6 +160,34 @@ public struct Zipf: Sendable, Hashable {
     }
 
     static func h(_ x: Double, _ e: Double) -> Double { exp(-e * log(x)) }
+
+    /// The generalised harmonic number H(m, s) = Σ_{k=1}^{m} k^-s: the first 64 terms summed,
+    /// the rest by Euler–Maclaurin (integral, half the end terms, the first derivative term).
+    static func harmonic(_ m: Int, _ s: Double) -> Double {
+        let exact = Swift.min(m, 64)
+        var sum = 0.0
+        for k in 1...Swift.max(exact, 1) where k <= m { sum += exp(-s * log(Double(k))) }
+        guard m > exact else { return sum }
+        let a = Double(exact), b = Double(m)
+        let integral = abs(s - 1) < 1e-12 ? log(b / a) : (exp((1 - s) * log(b)) - exp((1 - s) * log(a))) / (1 - s)
+        let ends = (exp(-s * log(b)) - exp(-s * log(a))) / 2
+        let derivative = s / 12 * (exp(-(s + 1) * log(a)) - exp(-(s + 1) * log(b)))
+        return sum + integral + ends + derivative
+    }
+
+    /// The exponent with which the top `top` share of n ranks (the first ⌈top·n⌉) draws `share`
+    /// of the samples: 0.2 and 0.8 give the 80/20 rule for this n. Found by bisection; the share
+    /// grows with the exponent.
+    public static func exponent(n: Int, top: Double, share: Double) -> Double {
+        let m = Swift.max(1, Swift.min(n, Int((Double(n) * top).rounded(.up))))
+        func shareOf(_ s: Double) -> Double { harmonic(m, s) / harmonic(n, s) }
+        var lo = 1e-3, hi = 8.0
+        for _ in 0..<80 {
+            let mid = (lo + hi) / 2
+            if shareOf(mid) < share { lo = mid } else { hi = mid }
+        }
+        return (lo + hi) / 2
+    }
 
     static func hIntegral(_ x: Double, _ e: Double) -> Double {
         let logX = log(x)

@@ -18,10 +18,17 @@ public struct TableSpec: Sendable, Hashable {
     public var seasonality: Seasonality
     /// Whether `--scale` multiplies the row count (false for fixed lookup tables).
     public var scales: Bool
+    /// Data-quality issues written into the table on purpose, with their ground truth.
+    public var quality: [QualitySpec]
+    /// The column that identifies a row in the ground truth (the first column when nil).
+    public var key: String?
+    /// The name of the table's file when it has one and no partitions (`customers` gives
+    /// `customers/customers.parquet`); nil for `part-NNNNN` files.
+    public var fileName: String?
 
     public init(
         name: String, rows: RowCount, columns: [ColumnSpec], partitionBy: [String] = [], sortBy: [String] = [],
-        seasonality: Seasonality = .web, scales: Bool = true
+        seasonality: Seasonality = .web, scales: Bool = true, quality: [QualitySpec] = [], key: String? = nil, fileName: String? = nil
     ) {
         self.name = name
         self.columns = columns
@@ -30,7 +37,13 @@ public struct TableSpec: Sendable, Hashable {
         self.sortBy = sortBy
         self.seasonality = seasonality
         self.scales = scales
+        self.quality = quality
+        self.key = key
+        self.fileName = fileName
     }
+
+    /// The column that identifies a row in the ground truth.
+    public var keyColumn: String { key ?? columns.first?.name ?? "" }
 
     public func column(named name: String) -> ColumnSpec? { columns.first { $0.name == name } }
 }
@@ -52,12 +65,20 @@ public struct ColumnSpec: Sendable, Hashable {
     /// The probability that a row's value is null, 0 for a required (non-null) column.
     public var nullRate: Double
     public var generator: GeneratorSpec
+    /// Computed for other columns to use, never written.
+    public var hidden: Bool
+    /// The type as a spec declares it (`VARCHAR(50)`), for metadata and DDL; the column's type
+    /// otherwise.
+    public var declaredType: String?
 
-    public init(_ name: String, _ type: ColumnType, _ generator: GeneratorSpec, nullRate: Double = 0) {
+    public init(_ name: String, _ type: ColumnType, _ generator: GeneratorSpec, nullRate: Double = 0, hidden: Bool = false,
+                declaredType: String? = nil) {
         self.name = name
         self.type = type
         self.nullRate = nullRate
         self.generator = generator
+        self.hidden = hidden
+        self.declaredType = declaredType
     }
 }
 
@@ -67,6 +88,9 @@ public enum Pick: Sendable, Hashable {
     case uniform
     /// Row k (0-based) with weight (k + 1)^-exponent: a few heavy users, a long tail.
     case zipf(exponent: Double)
+    /// Zipf with the exponent that gives the top `top` share of rows `share` of the picks, at
+    /// the referenced table's row count in this run (0.2 and 0.8: the 80/20 rule at any scale).
+    case pareto(top: Double, share: Double)
 }
 
 /// Built-in text values, drawn from word lists compiled into the binary.
@@ -159,6 +183,54 @@ public indirect enum GeneratorSpec: Sendable, Hashable {
     /// A generator chosen by the value of a categorical column of the row: salaries by
     /// department, prices by category. Rows whose value has no case use `otherwise`.
     case byValue(column: String, cases: [ValueCase], otherwise: GeneratorSpec?)
+    /// An arithmetic expression over numeric columns of the row: `quantity * unit_price -
+    /// discount`, with `+ - * /`, parentheses, numbers and `round(x, d)`, `min`, `max`, `abs`.
+    case formula(String, decimals: Int?)
+    /// `then` in a share `p` of rows, `otherwise` in the rest.
+    case chance(p: Double, then: GeneratorSpec, otherwise: GeneratorSpec)
+    /// No value: a null (in `by_value` cases and `chance`, for values that exist only sometimes).
+    case null
+    /// The value of another column of the row.
+    case copy(column: String)
+    /// A timestamp column of the row plus a numeric column of the row in `unit`s: `resolved_at =
+    /// created_at + resolution_hours`.
+    case shifted(column: String, by: String, unit: TimeUnit)
+    /// A time uniform between two timestamp or date columns of the row (a date end counts whole).
+    case betweenColumns(start: String, end: String)
+    /// A label by the band a numeric column's value falls in: `thresholds` ascending, one more
+    /// label than thresholds (`bronze` up to 500, `silver` up to 2,000, ...).
+    case band(column: String, thresholds: [Double], labels: [String])
+    /// A generator the pack builds in Swift (funnels, aggregates over other tables).
+    case custom(CustomGenerator)
+}
+
+/// The unit of `shifted`.
+public enum TimeUnit: String, Sendable, Hashable, CaseIterable {
+    case seconds, minutes, hours, days
+
+    var micros: Double {
+        switch self {
+        case .seconds: return 1e6
+        case .minutes: return 60e6
+        case .hours: return 3600e6
+        case .days: return 86_400e6
+        }
+    }
+}
+
+/// A generator a pack builds in Swift from the columns and tables it names.
+public final class CustomGenerator: Sendable, Hashable {
+    /// What it computes, for messages and equality.
+    public let name: String
+    let make: @Sendable (CustomContext) throws(SpecError) -> Generator
+
+    init(_ name: String, make: @escaping @Sendable (CustomContext) throws(SpecError) -> Generator) {
+        self.name = name
+        self.make = make
+    }
+
+    public static func == (a: CustomGenerator, b: CustomGenerator) -> Bool { a === b }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 }
 
 /// A generator under a name: a key of a `json` generator, or a case of a `byValue` generator.

@@ -32,9 +32,12 @@ public struct FixtureSummary: Sendable {
     public let scenario: EcommerceScenario
     public let directory: String
     public let rows: [String: Int64]
-    public let bytes: Int64
-    public let files: Int
+    public let filesByTable: [String: Int]
+    public let bytesByTable: [String: Int64]
     public let severity: Double?
+
+    public var bytes: Int64 { bytesByTable.values.reduce(0, +) }
+    public var files: Int { filesByTable.values.reduce(0, +) }
 }
 
 /// Generates ecommerce datasets and fixtures.
@@ -108,9 +111,14 @@ public enum EcommerceRun {
             }
             throw .runFailed("writing the \(scenario.name) fixture into \(directory) failed: \(error); no manifest.json or _SUCCESS was written. `streamgen clean \(directory) --confirm` or --overwrite clears it")
         }
-        let files = writer.records.withLock { $0 }
-        return FixtureSummary(scenario: scenario, directory: directory, rows: writer.rowCounts(), bytes: files.reduce(0) { $0 + $1.bytes },
-                              files: files.count, severity: writer.severity)
+        var filesByTable: [String: Int] = [:], bytesByTable: [String: Int64] = [:]
+        for r in writer.records.withLock({ $0 }) {
+            let table = FixtureWriter.table(of: r.path)
+            filesByTable[table, default: 0] += 1
+            bytesByTable[table, default: 0] += r.bytes
+        }
+        return FixtureSummary(scenario: scenario, directory: directory, rows: writer.rowCounts(), filesByTable: filesByTable,
+                              bytesByTable: bytesByTable, severity: writer.severity)
     }
 
     /// Names a fixture writes besides its tables.
@@ -429,11 +437,13 @@ final class FixtureWriter: Sendable {
 
     func rowCounts() -> [String: Int64] {
         var rows: [String: Int64] = [:]
-        for r in records.withLock({ $0 }) {
-            let table = String(r.path.split(separator: "/").first!.split(separator: ".").first!)
-            rows[table, default: 0] += r.rows
-        }
+        for r in records.withLock({ $0 }) { rows[FixtureWriter.table(of: r.path), default: 0] += r.rows }
         return rows
+    }
+
+    /// The table a file of the fixture belongs to: `orders/part-00000.parquet` or `orders.parquet`.
+    static func table(of path: String) -> String {
+        String(path.split(separator: "/").first!.split(separator: ".").first!)
     }
 }
 
@@ -487,8 +497,76 @@ private final class SessionRunState: Sendable {
     var failed: Bool { failure.withLock { $0 != nil } }
 }
 
-/// The ecommerce pack's name and what `streamgen list` says of it.
-public enum EcommercePack {
+/// The ecommerce pack (spec 000) behind the common pack face.
+public struct EcommercePack: Pack {
+    public static let pack = EcommercePack()
     public static let name = "ecommerce"
-    public static let summary = "E-commerce platform (spec 000): users, categories, products, orders, order_items and events from one session simulation, with six anomaly scenarios"
+
+    public var name: String { EcommercePack.name }
+    public let summary = "E-commerce platform (spec 000): users, categories, products, orders, order_items and events from one session simulation, with six anomaly scenarios"
+    public let accepts: Set<GenerateOption> = [.scenario]
+    public var defaultStartDay: Int64 { EcommerceModel.defaultStartDay }
+
+    public var description: PackDescription {
+        PackDescription(
+            period: "7 day(s) from 2024-01-08",
+            tables: [
+                .init(name: "users", rows: "10,000 rows"), .init(name: "categories", rows: "50 rows"), .init(name: "products", rows: "500 rows"),
+                .init(name: "orders", rows: "about 5,000 rows"), .init(name: "order_items", rows: "about 12,000 rows"),
+                .init(name: "events", rows: "about 500,000 rows", details: "partitioned by date"),
+            ],
+            scenarios: EcommerceScenario.allCases.map(\.name) + ["all"],
+            notes: ["--scenario writes one fixture directory per scenario: OUT/<scenario>/"])
+    }
+
+    /// The pack's options for `request`.
+    public func options(_ request: GenerateRequest) throws(GenerateError) -> EcommerceOptions {
+        if request.rows != nil || request.tables != nil || request.shard != nil || request.format == .csv {
+            let name = request.rows != nil ? "--rows" : request.tables != nil ? "--tables" : request.shard != nil ? "--shard" : "--format csv"
+            throw .invalidOption("\(name) does not apply to the ecommerce pack: its tables come from one session simulation (use --scale, --days and --scenario)")
+        }
+        try request.check(against: self)
+        var o = EcommerceOptions(outDirectory: request.outDirectory)
+        if let seed = request.seed { o.seed = seed }
+        if let d = request.startDay { o.startDay = d }
+        if let d = request.days { o.days = d }
+        if let s = request.scale { o.scale = s }
+        if let names = request.scenarios {
+            if names.contains(where: { $0.lowercased() == "all" }) {
+                o.scenarios = EcommerceScenario.allCases
+            } else {
+                var list: [EcommerceScenario] = []
+                for n in names {
+                    guard let s = EcommerceScenario(rawValue: n) else {
+                        throw .invalidOption("--scenario '\(n)': all, or one of \(EcommerceScenario.allCases.map(\.name).joined(separator: ", "))")
+                    }
+                    if !list.contains(s) { list.append(s) }
+                }
+                o.scenarios = list
+            }
+        }
+        o.memoryLimit = request.memoryLimit
+        if let c = request.codec { o.codec = c }
+        o.zstdLevel = request.zstdLevel
+        if let l = request.layout { o.layout = l }
+        o.threads = request.threads
+        o.overwrite = request.overwrite
+        o.commandLine = request.commandLine
+        o.createdAt = request.createdAt
+        return o
+    }
+
+    public func generate(_ request: GenerateRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
+        let summaries = try await EcommerceRun.generate(try options(request), progress: progress)
+        return GenerateReport(datasets: summaries.map { f in
+            GenerateReport.Dataset(
+                directory: f.directory, label: f.scenario.name,
+                tables: EcommerceTables.names.map { (name: $0, rows: f.rows[$0] ?? 0, files: f.filesByTable[$0] ?? 0, bytes: f.bytesByTable[$0] ?? 0) },
+                note: f.severity.map { "severity \(($0 * 1000).rounded() / 1000)" })
+        })
+    }
+
+    public func validate(_ directory: String, manifest: Manifest) throws(GenerateError) -> ValidationReport {
+        try FixtureValidation.run(directory)
+    }
 }

@@ -5,35 +5,17 @@ import Columnar
 ///
 /// A baseline passes when it is clean. A scenario passes when its anomaly is present with the
 /// spec's magnitude on its days, matches the ground truth row for row, and nothing else is wrong.
-public struct FixtureValidation: Sendable {
-    public struct Check: Sendable {
-        public let name: String
-        public let passed: Bool
-        public let measured: String
-    }
-
-    public let directory: String
-    public let scenario: String
-    public private(set) var checks: [Check] = []
+struct FixtureValidation {
+    var report: ValidationReport
     /// The fixture directory, read through its descriptor (no link followed).
     let root: DirectoryHandle
 
-    public var passed: Bool { checks.allSatisfy(\.passed) }
-
-    public func render() -> String {
-        var s = "\(directory): \(scenario)\n"
-        for c in checks { s += "  \(c.passed ? "PASS" : "FAIL")  \(c.name): \(c.measured)\n" }
-        let failed = checks.filter { !$0.passed }.count
-        s += failed == 0 ? "  all \(checks.count) checks passed" : "  \(failed) of \(checks.count) checks failed"
-        return s
-    }
-
     mutating func check(_ name: String, _ passed: Bool, _ measured: String) {
-        checks.append(Check(name: name, passed: passed, measured: measured))
+        report.check(name, passed, measured)
     }
 
     /// Validates the fixture in `directory`.
-    public static func run(_ directory: String) throws(GenerateError) -> FixtureValidation {
+    static func run(_ directory: String) throws(GenerateError) -> ValidationReport {
         let dataset = try DatasetDirectory.open(directory, create: false, access: .read)
         let manifest: JSONValue
         do {
@@ -46,9 +28,9 @@ public struct FixtureValidation: Sendable {
         else {
             throw .output("\(directory)/\(Manifest.fileName) is not a StreamGen ecommerce fixture manifest")
         }
-        var v = FixtureValidation(directory: directory, scenario: name, root: dataset.root)
+        var v = FixtureValidation(report: ValidationReport(directory: directory, title: "ecommerce fixture \(name)"), root: dataset.root)
         do { try v.validate(manifest, scenario) } catch { throw .output("validating \(directory): \(error)") }
-        return v
+        return v.report
     }
 
     // MARK: - The checks

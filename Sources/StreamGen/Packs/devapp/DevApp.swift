@@ -7,6 +7,7 @@ import Darwin
 /// The `devapp` pack (spec 002): four development tables with partition and sort keys, users
 /// referenced by orders and analytics, products by orders.
 public enum DevAppPack {
+    public static let pack = DeclarativePack(spec: spec)
     public static let departments = ["Engineering", "Marketing", "Sales", "HR", "Finance"]
     public static let statuses = ["pending", "processing", "shipped", "delivered", "cancelled"]
 
@@ -98,9 +99,3 @@ public enum DevAppPack {
     )
 }
 
-/// The packs StreamGen knows by name.
-public enum Packs {
-    public static let all: [PackSpec] = [DevAppPack.spec]
-
-    public static func named(_ name: String) -> PackSpec? { all.first { $0.name == name } }
-}
