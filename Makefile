@@ -4,7 +4,8 @@
 #   make test     set up, then run every test (unit + pyarrow/DuckDB interop)
 #   make bench        writer figures against pyarrow; scaling series (rows 1M/10M/100M × threads 1…cores,
 #                     median of 3) of the ecommerce events and devapp's fake_analytics, each written up
-#                     as bench-out/scaling-*/report.md with scaling.svg
+#                     as bench-out/scaling-*/report.md with scaling.svg; and bronze's seven tables
+#                     (rows of its largest, marketing_events: 500k = scale 1, 5M = scale 10)
 #   make bench-peers  the ratio table of ecommerce events against pyarrow, DuckDB, a numpy generator and
 #                     tpchgen-cli, all in one run (bench-out/peers/peers.md)
 #   make bench-micro  micro-benchmarks (Benchmarks/, ordo-one/benchmark), then the malloc-count gate
@@ -24,6 +25,7 @@ SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev pkg-config
 BENCH_ROWS  ?= 1000000
 SCALING_ROWS ?= 1M,10M,100M
 SCALING_REPEAT ?= 3
+BRONZE_ROWS ?= 500k,5M
 PEERS_SCALE ?= 20
 PEERS_MEMORY_SCALE ?= 200
 PEERS_REPEAT ?= 3
@@ -70,6 +72,9 @@ run: build
 	rm -rf out/fixtures
 	.build/release/streamgen generate ecommerce --scenario all --out out/fixtures
 	.build/release/streamgen validate out/fixtures/*
+	rm -rf out/bronze
+	.build/release/streamgen generate bronze --out out/bronze
+	.build/release/streamgen validate out/bronze
 
 test: sysdeps venv
 	$(SWIFT) build --build-tests
@@ -79,6 +84,7 @@ bench: build venv
 	.build/release/streamgen-bench writer --rows $(BENCH_ROWS) --repeat 3 --out bench-out
 	.build/release/streamgen-bench scaling ecommerce --rows $(SCALING_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-ecommerce
 	.build/release/streamgen-bench scaling devapp --table fake_analytics --rows $(SCALING_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-devapp
+	.build/release/streamgen-bench scaling bronze --rows $(BRONZE_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-bronze
 
 bench-peers: build venv-bench
 	.build/release/streamgen-bench peers --scale $(PEERS_SCALE) --memory-scale $(PEERS_MEMORY_SCALE) --repeat $(PEERS_REPEAT) --out bench-out/peers

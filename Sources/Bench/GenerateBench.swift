@@ -120,14 +120,16 @@ struct GenerateBench: AsyncParsableCommand {
         guard let declarative = Packs.named(pack) as? DeclarativePack else {
             throw ValidationError("unknown pack '\(pack)' (known: \(Packs.names))")
         }
-        var options = GenerateOptions(pack: declarative.spec, outDirectory: out)
-        if let table { options.tables = [table] }
-        if let rowTarget { options.rows = rowTarget }
-        if let scale { options.scale = scale }
-        options.threads = threads
-        if let codec { options.codec = codec }
-        options.zstdLevel = zstdLevel
-        options.memoryLimit = memory
+        var request = GenerateRequest(outDirectory: out)
+        if let table { request.tables = [table] }
+        request.rows = rowTarget
+        request.scale = scale
+        request.threads = threads
+        request.codec = codec
+        request.zstdLevel = zstdLevel
+        request.memoryLimit = memory
+        let options: GenerateOptions
+        do { options = try declarative.options(request) } catch { throw ValidationError("\(error)") }
         let prepared: StreamGenEngine.Prepared
         let manifest: Manifest
         do {
