@@ -1,11 +1,13 @@
 # StreamGen — build, test and benchmark.
 #
-#   make          set up, build (release), generate the devapp pack into out/devapp and show its status
+#   make          set up, build (release), generate devapp, the ecommerce fixtures, bronze and retail
+#                 (with an append) into out/, and show and validate them
 #   make test     set up, then run every test (unit + pyarrow/DuckDB interop)
 #   make bench        writer figures against pyarrow; scaling series (rows 1M/10M/100M × threads 1…cores,
 #                     median of 3) of the ecommerce events and devapp's fake_analytics, each written up
 #                     as bench-out/scaling-*/report.md with scaling.svg; and bronze's seven tables
-#                     (rows of its largest, marketing_events: 500k = scale 1, 5M = scale 10)
+#                     (rows of its largest, marketing_events: 500k = scale 1, 5M = scale 10), and
+#                     retail (sales_daily rows 1M/10M/100M, inventory as many again)
 #   make bench-peers  the ratio table of ecommerce events against pyarrow, DuckDB, a numpy generator and
 #                     tpchgen-cli, all in one run (bench-out/peers/peers.md)
 #   make bench-micro  micro-benchmarks (Benchmarks/, ordo-one/benchmark), then the malloc-count gate
@@ -26,6 +28,7 @@ BENCH_ROWS  ?= 1000000
 SCALING_ROWS ?= 1M,10M,100M
 SCALING_REPEAT ?= 3
 BRONZE_ROWS ?= 500k,5M
+RETAIL_ROWS ?= 1M,10M,100M
 PEERS_SCALE ?= 20
 PEERS_MEMORY_SCALE ?= 200
 PEERS_REPEAT ?= 3
@@ -75,6 +78,9 @@ run: build
 	rm -rf out/bronze
 	.build/release/streamgen generate bronze --out out/bronze
 	.build/release/streamgen validate out/bronze
+	rm -rf out/retail
+	.build/release/streamgen generate retail --out out/retail
+	.build/release/streamgen append out/retail --start-date 2025-01-01 --end-date 2025-03-31 --seed 43
 
 test: sysdeps venv
 	$(SWIFT) build --build-tests
@@ -85,6 +91,7 @@ bench: build venv
 	.build/release/streamgen-bench scaling ecommerce --rows $(SCALING_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-ecommerce
 	.build/release/streamgen-bench scaling devapp --table fake_analytics --rows $(SCALING_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-devapp
 	.build/release/streamgen-bench scaling bronze --rows $(BRONZE_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-bronze
+	.build/release/streamgen-bench scaling retail --rows $(RETAIL_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-retail
 
 bench-peers: build venv-bench
 	.build/release/streamgen-bench peers --scale $(PEERS_SCALE) --memory-scale $(PEERS_MEMORY_SCALE) --repeat $(PEERS_REPEAT) --out bench-out/peers

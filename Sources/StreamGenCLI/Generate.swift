@@ -29,10 +29,10 @@ struct Generate: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Days of data (default: the pack's).")
     var days: Int?
 
-    @Option(help: "The first day, YYYY-MM-DD (default: the pack's).")
+    @Option(name: [.customLong("start"), .customLong("start-date")], help: "The first day, YYYY-MM-DD (default: the pack's).")
     var start: String?
 
-    @Option(help: "The last day, YYYY-MM-DD, instead of --days.")
+    @Option(name: [.customLong("end"), .customLong("end-date")], help: "The last day, YYYY-MM-DD, instead of --days.")
     var end: String?
 
     @Option(parsing: .unconditional, help: "Multiply every table's scale-1 row count.")
@@ -80,11 +80,29 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Replace an earlier StreamGen run in the output directory (only the files its manifest claims).")
     var overwrite = false
 
+    @Flag(help: "The same as --overwrite (spec 003's word for it).")
+    var confirm = false
+
+    @Flag(inversion: .prefixedNo, help: "Validate the dataset after writing it (default: on for the retail pack, off for the others).")
+    var verify: Bool?
+
+    @Option(help: "A pack's configuration file (the retail pack reads spec 003's YAML); flags override it.")
+    var config: String?
+
+    @Option(help: "Stores (retail; default 10, or STREAMGEN_RETAIL_STORES).")
+    var stores: String?
+
+    @Option(help: "Products (retail; default 50, or STREAMGEN_RETAIL_PRODUCTS).")
+    var products: String?
+
+    @Option(help: "The share of (store, product) series left out, 0 to 1 (retail).")
+    var sparsity: String?
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
-    @Option(help: "Progress display: auto (a line on a terminal), json (a JSON object per line on stderr) or none.")
-    var progress: String = "auto"
+    @Option(help: "Progress display: auto (a line on a terminal), json (a JSON object per line on stderr) or none (default auto, or STREAMGEN_PROGRESS).")
+    var progress: String?
 
     @Option(help: "Scenarios, for packs that have them (see `streamgen list`): a comma-separated list, or all. Each writes a fixture directory OUT/<scenario>/.")
     var scenario: String?
@@ -165,14 +183,28 @@ struct Generate: AsyncParsableCommand {
         if chunkRows != Chunk.defaultCapacity {
             guard (1...(1 << 20)).contains(chunkRows) else { throw ValidationError("--chunk-rows \(chunkRows): between 1 and 1048576") }
             r.chunkRows = chunkRows
+        } else if let batch = environment["STREAMGEN_BATCH_ROWS"], pack.accepts.contains(.chunkRows) {
+            guard let n = parseCount(batch.trimmingWhitespace()), (1...(1 << 20)).contains(n) else {
+                throw ValidationError("STREAMGEN_BATCH_ROWS '\(batch)': rows per batch, between 1 and 1048576")
+            }
+            r.chunkRows = n
         }
         if shardRows != String(ShardPlan.defaultTargetRows) {
             guard let n = parseCount(shardRows), n >= 1 else { throw ValidationError("--shard-rows '\(shardRows)' is not a row count") }
             r.shardRows = n
         }
-        r.overwrite = overwrite
-        if overwrite, let refusal = productionRefusal("--overwrite") { throw ValidationError(refusal) }
-        guard ["auto", "json", "none"].contains(progress) else { throw ValidationError("--progress '\(progress)': auto, json or none") }
+        r.overwrite = overwrite || confirm
+        if r.overwrite, let refusal = productionRefusal(overwrite ? "--overwrite" : "--confirm") { throw ValidationError(refusal) }
+        if let config {
+            guard pack.accepts.contains(.config) else { throw CommandFailure("--config does not apply to the \(pack.name) pack: it reads no configuration file") }
+            do { r.config = try ConfigFile.load(path: config) } catch { throw CommandFailure("\(error)") }
+        }
+        for (name, value, variable) in [("stores", stores, "STREAMGEN_RETAIL_STORES"), ("products", products, "STREAMGEN_RETAIL_PRODUCTS"),
+                                        ("sparsity", sparsity, nil)] {
+            if let value { r.parameters[name] = value.trimmingWhitespace() }
+            else if let variable, pack.parameters.contains(name), let v = environment[variable] { r.parameters[name] = v.trimmingWhitespace() }
+        }
+        _ = try progressSetting(progress)
         r.clean = clean
         r.commandLine = CommandLine.arguments
         r.createdAt = try sourceDateEpoch()
@@ -182,7 +214,7 @@ struct Generate: AsyncParsableCommand {
     func run() async throws {
         let pack = try selectedPack()
         let request = try request(for: pack)
-        let session = RunSession(quiet: quiet, progress: progress)
+        let session = RunSession(quiet: quiet, progress: try progressSetting(progress))
         let report = try await session.run(describe: { ($0 as? GenerateError).map(locate) ?? "\($0)" }) { counters in
             try await pack.generate(request, progress: counters)
         }
@@ -190,6 +222,11 @@ struct Generate: AsyncParsableCommand {
         if session.mode == "json" {
             writeStderr(JSONLine.done(rows: report.rows, files: report.files, bytes: report.bytes, seconds: seconds, directory: request.outDirectory))
         }
+        printReport(report, request: request, seconds: seconds)
+        try verifyAfterRun(pack, report)
+    }
+
+    func printReport(_ report: GenerateReport, request: GenerateRequest, seconds: Double) {
         guard !quiet else { return }
         if let note = report.concurrencyNote { writeStderr("note: \(note)\n") }
         let rate = seconds > 0 ? Double(report.rows) / seconds : 0
@@ -205,6 +242,12 @@ struct Generate: AsyncParsableCommand {
             print("\(d.label ?? d.directory): \(rows); \(d.files) files, \(humanBytes(d.bytes)) in \(d.directory)\(d.note.map { " (\($0))" } ?? "")")
         }
         print("wrote \(report.datasets.count) dataset(s) in \(formatSeconds(seconds)); check with `streamgen validate DIR`")
+    }
+
+    /// Validates what was written when `--verify` (or the pack's default) asks for it.
+    func verifyAfterRun(_ pack: any Pack, _ report: GenerateReport) throws {
+        guard verify ?? pack.verifiesAfterRun else { return }
+        for d in report.datasets { try verifyDataset(d.directory, quiet: quiet) }
     }
 
     /// A schema error from `prepare` (at the run's scale) located in the schema file when the
@@ -357,13 +400,40 @@ func sourceDateEpoch() throws -> Int64? {
     return v
 }
 
+/// `--progress`, or `STREAMGEN_PROGRESS` (auto, json, none; true and false as auto and none).
+func progressSetting(_ flag: String?) throws -> String {
+    if let flag {
+        guard ["auto", "json", "none"].contains(flag) else { throw ValidationError("--progress '\(flag)': auto, json or none") }
+        return flag
+    }
+    guard let value = ProcessEnvironment()["STREAMGEN_PROGRESS"] else { return "auto" }
+    switch value.trimmingWhitespace().lowercased() {
+    case "auto", "true", "1", "yes", "on": return "auto"
+    case "json": return "json"
+    case "none", "false", "0", "no", "off": return "none"
+    default: throw ValidationError("STREAMGEN_PROGRESS '\(value)': auto, json, none, true or false")
+    }
+}
+
+/// Whether `STREAMGEN_ALLOW_PRODUCTION`, `STREAMGEN_REQUIRE_CONFIRM` and such are set true.
+func environmentFlag(_ name: String, default value: Bool) throws -> Bool {
+    guard let text = ProcessEnvironment()[name] else { return value }
+    switch text.trimmingWhitespace().lowercased() {
+    case "true", "1", "yes", "on": return true
+    case "false", "0", "no", "off": return false
+    default: throw ValidationError("\(name) '\(text)': true or false")
+    }
+}
+
 /// The refusal of a destructive action under `STREAMGEN_ENV=production` (or the retail spec's
-/// `APP_ENV=production`), whatever its case and surrounding white space; nil elsewhere.
+/// `APP_ENV=production`), whatever its case and surrounding white space, unless
+/// `STREAMGEN_ALLOW_PRODUCTION=true` says it is meant; nil elsewhere.
 func productionRefusal(_ action: String) -> String? {
     let environment = ProcessEnvironment()
+    if (try? environmentFlag("STREAMGEN_ALLOW_PRODUCTION", default: false)) == true { return nil }
     for name in ["STREAMGEN_ENV", "APP_ENV"] {
         if let value = environment[name], value.trimmingWhitespace().lowercased() == "production" {
-            return "\(action) is refused when \(name)=production"
+            return "\(action) is refused when \(name)=production (set STREAMGEN_ALLOW_PRODUCTION=true if this is meant)"
         }
     }
     return nil

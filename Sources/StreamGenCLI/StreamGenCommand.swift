@@ -19,9 +19,12 @@ struct StreamGenCommand: AsyncParsableCommand {
               streamgen manifest merge shared/dir
               streamgen status data/
               streamgen clean data/ --dry-run
+              streamgen generate retail --config seed_config.yaml --out retail/
+              streamgen append retail/ --start-date 2025-01-01 --end-date 2025-03-31
+              streamgen delete retail/ --scope facts --dry-run
             """,
         version: "streamgen \(StreamGenEngine.version)",
-        subcommands: [Generate.self, List.self, Status.self, Validate.self, Clean.self, ManifestCommand.self, Inspect.self]
+        subcommands: [Generate.self, Append.self, Delete.self, List.self, Status.self, Validate.self, Clean.self, ManifestCommand.self, Inspect.self]
     )
 }
 

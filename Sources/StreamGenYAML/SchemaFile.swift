@@ -30,6 +30,11 @@ public enum SchemaFile {
     /// Loads `path` and keeps where each table, column and field was written, so that an error
     /// found later (compiling at the run's scale) can still point at its line.
     public static func loadWithLocations(path: String) throws(SchemaFileError) -> LoadedSchema {
+        try parseWithLocations(try readText(path: path, what: "schema"), file: path)
+    }
+
+    /// The text of `path`: a regular file of at most 16 MiB of UTF-8.
+    static func readText(path: String, what: String) throws(SchemaFileError) -> String {
         let data: Data
         do {
             let url = URL(fileURLWithPath: path)
@@ -38,19 +43,19 @@ public enum SchemaFile {
                 throw SchemaFileError(file: path, line: nil, column: nil, message: "not a regular file")
             }
             guard (values.fileSize ?? 0) <= maximumFileBytes else {
-                throw SchemaFileError(file: path, line: nil, column: nil, message: "the schema file is larger than \(maximumFileBytes >> 20) MiB")
+                throw SchemaFileError(file: path, line: nil, column: nil, message: "the \(what) file is larger than \(maximumFileBytes >> 20) MiB")
             }
             data = try Data(contentsOf: url)
         } catch let error as SchemaFileError {
             throw error
         } catch {
-            throw SchemaFileError(file: path, line: nil, column: nil, message: "cannot read the schema file: \(error.localizedDescription)")
+            throw SchemaFileError(file: path, line: nil, column: nil, message: "cannot read the \(what) file: \(error.localizedDescription)")
         }
         let bytes = [UInt8](data)
         if let (line, column) = firstInvalidUTF8(bytes) {
             throw SchemaFileError(file: path, line: line, column: column, message: "the file is not valid UTF-8 text (a byte sequence at this place is not UTF-8)")
         }
-        return try parseWithLocations(String(decoding: bytes, as: UTF8.self), file: path)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses schema text; `file` names it in messages.
@@ -250,7 +255,11 @@ private struct Reader {
         return PackSpec(name: name, summary: "tables from \(file)", tables: tables, defaultStartDay: start, defaultDays: days)
     }
 
-    func yamlError(_ error: YamlError) -> SchemaFileError {
+    func yamlError(_ error: YamlError) -> SchemaFileError { SchemaFile.yamlError(error, file: file) }
+}
+
+extension SchemaFile {
+    static func yamlError(_ error: YamlError, file: String) -> SchemaFileError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return SchemaFileError(file: file, line: mark.line, column: mark.column, message: "not valid YAML: \(problem)")
@@ -258,7 +267,9 @@ private struct Reader {
             return SchemaFileError(file: file, line: nil, column: nil, message: "not valid YAML: \(error)")
         }
     }
+}
 
+extension Reader {
     static let tableKeys: Set<String> = ["name", "rows", "rows_per_day", "scales", "partition_by", "sort_by", "seasonality", "columns", "description",
                                          "quality", "key", "file"]
 

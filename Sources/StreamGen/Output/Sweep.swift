@@ -133,7 +133,7 @@ struct Sweep: Sendable {
 
     /// StreamGen's own files at the top of a directory: manifests, `_SUCCESS`, journals, shard locks.
     static func isInfrastructure(_ name: String) -> Bool {
-        name == Manifest.fileName || name == Manifest.successFileName || Manifest.isShardManifestName(name) || Journal.isJournalName(name)
+        name == Manifest.fileName || name == Manifest.successFileName || name == AuditLog.fileName || Manifest.isShardManifestName(name) || Journal.isJournalName(name)
             || ShardName.parse(name, prefix: ".streamgen-shard-", suffix: ".lock") != nil
     }
 

@@ -21,6 +21,39 @@ public protocol Pack: Sendable {
     /// Checks a dataset this pack wrote (`manifest` is its engine manifest) and reports every
     /// check with its figure.
     func validate(_ directory: String, manifest: Manifest) throws(GenerateError) -> ValidationReport
+    /// Pack parameters it takes from the command line (`stores`, `products`, `sparsity`).
+    var parameters: [String] { get }
+    /// The roles of its tables, for `delete --scope facts|dimensions`.
+    var dimensionTables: [String] { get }
+    /// Directories of other files that go with the fact tables (`delete --scope facts`).
+    var factCompanions: [String] { get }
+    /// Whether `generate` validates the dataset afterwards unless `--no-verify` (spec 003 verifies after every operation).
+    var verifiesAfterRun: Bool { get }
+    /// Adds a range of days to a dataset it wrote (`streamgen append`).
+    func append(_ directory: String, request: AppendRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport
+}
+
+extension Pack {
+    public var parameters: [String] { [] }
+    public var dimensionTables: [String] { [] }
+    public var factCompanions: [String] { [] }
+    public var verifiesAfterRun: Bool { false }
+    public func append(_ directory: String, request: AppendRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
+        throw .invalidOption("the \(name) pack cannot append to a dataset; generate it again with the longer period")
+    }
+}
+
+/// What `streamgen append DIR` asks: a range of days and, optionally, their seed.
+public struct AppendRequest: Sendable {
+    public var startDay: Int64?
+    public var endDay: Int64
+    public var seed: UInt64?
+    public var threads: Int?
+    public var memoryLimit: Int = 512 << 20
+    public var commandLine: [String] = []
+    public var createdAt: Int64?
+
+    public init(endDay: Int64) { self.endDay = endDay }
 }
 
 /// An option of `generate` that only some packs take.
@@ -33,6 +66,7 @@ public enum GenerateOption: String, Sendable, Hashable, CaseIterable {
     case clean = "--clean"
     case chunkRows = "--chunk-rows"
     case shardRows = "--shard-rows"
+    case config = "--config"
 }
 
 /// What `streamgen list` prints of a pack.
@@ -85,6 +119,10 @@ public struct GenerateRequest: Sendable {
     public var overwrite = false
     /// Write no data-quality issues (every other value unchanged).
     public var clean = false
+    /// A pack's configuration file (`--config`), as read.
+    public var config: ConfigTree?
+    /// Pack parameters from the command line (`--stores 20`): name → value.
+    public var parameters: [String: String] = [:]
     public var commandLine: [String] = []
     public var createdAt: Int64?
 
@@ -101,14 +139,19 @@ public struct GenerateRequest: Sendable {
         if clean { s.insert(.clean) }
         if chunkRows != nil { s.insert(.chunkRows) }
         if shardRows != nil { s.insert(.shardRows) }
+        if config != nil { s.insert(.config) }
         return s
     }
 
     /// Refuses the options `pack` does not take, naming them and the pack.
     public func check(against pack: any Pack) throws(GenerateError) {
         if let refused = GenerateOption.allCases.first(where: { given.contains($0) && !pack.accepts.contains($0) }) {
-            let why = refused == .scenario ? "it has no scenarios" : refused == .clean ? "it declares no data-quality issues" : "its tables come from one simulation"
+            let why = refused == .scenario ? "it has no scenarios" : refused == .clean ? "it declares no data-quality issues"
+                : refused == .config ? "it reads no configuration file" : "its tables come from one simulation"
             throw .invalidOption("\(refused.rawValue) does not apply to the \(pack.name) pack: \(why)")
+        }
+        for name in parameters.keys.sorted() where !pack.parameters.contains(name) {
+            throw .invalidOption("--\(name) does not apply to the \(pack.name) pack\(pack.parameters.isEmpty ? "" : " (it takes \(pack.parameters.map { "--\($0)" }.joined(separator: ", ")))")")
         }
     }
 }
@@ -190,7 +233,7 @@ public struct ValidationReport: Sendable {
 
 /// The packs StreamGen knows by name.
 public enum Packs {
-    public static let all: [any Pack] = [DevAppPack.pack, BronzePack.pack, EcommercePack.pack]
+    public static let all: [any Pack] = [DevAppPack.pack, BronzePack.pack, RetailPack.pack, EcommercePack.pack]
 
     public static func named(_ name: String) -> (any Pack)? { all.first { $0.name == name } }
 

@@ -120,6 +120,30 @@ public enum Holidays {
         }
     }
 
+    /// The name of day `day` when it is a named US retail holiday (the December run-up is not).
+    public static func name(day: Int64) -> String? {
+        let (year, month, dom) = civilDate(daysSinceEpoch: day)
+        let thanksgiving = nthWeekday(year: year, month: 11, weekday: 3, n: 4)
+        switch day {
+        case nthWeekday(year: year, month: 5, weekday: 0, n: -1): return "Memorial Day"
+        case nthWeekday(year: year, month: 9, weekday: 0, n: 1): return "Labor Day"
+        case thanksgiving: return "Thanksgiving"
+        case thanksgiving + 1: return "Black Friday"
+        case thanksgiving + 4: return "Cyber Monday"
+        default: break
+        }
+        switch (month, dom) {
+        case (1, 1): return "New Year's Day"
+        case (2, 14): return "Valentine's Day"
+        case (7, 4): return "Independence Day"
+        case (12, 24): return "Christmas Eve"
+        case (12, 25): return "Christmas Day"
+        case (12, 26): return "Boxing Day"
+        case (12, 31): return "New Year's Eve"
+        default: return nil
+        }
+    }
+
     /// The day of the n-th `weekday` (0 = Monday) of a month; n = -1 for the last.
     static func nthWeekday(year: Int64, month: Int, weekday: Int, n: Int) -> Int64 {
         if n < 0 {
