@@ -21,11 +21,12 @@ SWIFT       ?= swift
 PYTHON3     ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
-PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1
+PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1 dbt-core==1.10.23 dbt-duckdb==1.10.1
 BENCH_PY_PACKAGES := numpy==2.4.6 tpchgen-cli==4.0.0
 SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev pkg-config
 BENCH_ROWS  ?= 1000000
 SCALING_ROWS ?= 1M,10M,100M
+JAFFLE_SCALE ?= 1000
 SCALING_REPEAT ?= 3
 BRONZE_ROWS ?= 500k,5M
 RETAIL_ROWS ?= 1M,10M,100M
@@ -81,6 +82,9 @@ run: build
 	rm -rf out/retail
 	.build/release/streamgen generate retail --out out/retail
 	.build/release/streamgen append out/retail --start-date 2025-01-01 --end-date 2025-03-31 --seed 43
+	rm -rf out/jaffle
+	.build/release/streamgen generate jaffle --days-back 30 --out out/jaffle
+	.build/release/streamgen validate out/jaffle
 
 test: sysdeps venv
 	$(SWIFT) build --build-tests
@@ -92,6 +96,10 @@ bench: build venv
 	.build/release/streamgen-bench scaling devapp --table fake_analytics --rows $(SCALING_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-devapp
 	.build/release/streamgen-bench scaling bronze --rows $(BRONZE_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-bronze
 	.build/release/streamgen-bench scaling retail --rows $(RETAIL_ROWS) --repeat $(SCALING_REPEAT) --out bench-out/scaling-retail
+	.build/release/streamgen-bench generate jaffle --threads 1 --out bench-out/jaffle-1
+	.build/release/streamgen-bench generate jaffle --threads 2 --out bench-out/jaffle-2
+	.build/release/streamgen-bench generate jaffle --scale $(JAFFLE_SCALE) --format parquet --threads 1 --out bench-out/jaffle-big-1
+	.build/release/streamgen-bench generate jaffle --scale $(JAFFLE_SCALE) --format parquet --threads 2 --out bench-out/jaffle-big-2
 
 bench-peers: build venv-bench
 	.build/release/streamgen-bench peers --scale $(PEERS_SCALE) --memory-scale $(PEERS_MEMORY_SCALE) --repeat $(PEERS_REPEAT) --out bench-out/peers

@@ -38,6 +38,9 @@ struct GenerateBench: AsyncParsableCommand {
     @Option(help: "The zstd level.")
     var zstdLevel: Int32 = 1
 
+    @Option(help: "parquet or csv, for packs that write both (jaffle's default is csv).")
+    var format: String?
+
     @Option(help: "The memory ceiling passed to the run.")
     var memoryLimit = "512MiB"
 
@@ -149,7 +152,7 @@ struct GenerateBench: AsyncParsableCommand {
 }
 
 extension GenerateBench {
-    /// A simulated pack (retail) through its `generate`: --rows counts its largest table.
+    /// A simulated pack (retail, jaffle) through its `generate`: --rows counts its largest table.
     func runPack(_ p: any Pack, codec: CompressionCodec?, memory: Int, rowTarget: Int?, progress: RunProgress) async throws -> GenerateResult {
         var request = GenerateRequest(outDirectory: out)
         request.rows = rowTarget
@@ -158,6 +161,10 @@ extension GenerateBench {
         request.codec = codec
         request.zstdLevel = zstdLevel
         request.memoryLimit = memory
+        if let format {
+            guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
+            request.format = f
+        }
         let report: GenerateReport
         do { report = try await p.generate(request, progress: progress) } catch { throw ValidationError("\(error)") }
         let tables = report.datasets.flatMap(\.tables)

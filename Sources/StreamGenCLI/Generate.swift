@@ -56,8 +56,8 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "The memory ceiling: 512MiB, 2GiB, ...")
     var memoryLimit: String = "512MiB"
 
-    @Option(help: "parquet or csv.")
-    var format: String = "parquet"
+    @Option(help: "parquet or csv (default parquet; csv for the jaffle pack, whose files are dbt seeds).")
+    var format: String?
 
     @Option(help: "zstd, snappy or none (Parquet only; default zstd).")
     var compression: String?
@@ -97,6 +97,18 @@ struct Generate: AsyncParsableCommand {
 
     @Option(help: "The share of (store, product) series left out, 0 to 1 (retail).")
     var sparsity: String?
+
+    @Option(help: "Training days before --end (jaffle; default 30).")
+    var daysBack: String?
+
+    @Option(help: "The part to write (jaffle): training, validation, sessions, ads, marketing (sessions and ads) or all.")
+    var data: String?
+
+    @Option(help: "Write day by day and run this shell command after each day (jaffle), with STREAMGEN_DAY, STREAMGEN_RUN_STARTED_AT and STREAMGEN_VALIDATION set.")
+    var eachDay: String?
+
+    @Flag(help: "With --each-day: go on to the next day when the command fails.")
+    var keepGoing = false
 
     @Flag(help: "Print nothing but errors.")
     var quiet = false
@@ -153,6 +165,7 @@ struct Generate: AsyncParsableCommand {
             guard last >= first else { throw ValidationError("--end \(end) is before the start, \(formatISODate(first))") }
             guard last - first < 100_000 else { throw ValidationError("--end \(end): at most 100000 days after the start") }
             r.days = Int(last - first + 1)
+            r.endDay = last
         }
         if scale != nil && rows != nil { throw ValidationError("give either --scale or --rows, not both") }
         if let scale {
@@ -167,7 +180,11 @@ struct Generate: AsyncParsableCommand {
         if let scenario { r.scenarios = scenario.split(separator: ",").map { String($0).trimmingSpaces() } }
         guard let limit = parseSize(memoryLimit) else { throw ValidationError("--memory-limit '\(memoryLimit)' is not a size (as 512MiB, 2GiB)") }
         r.memoryLimit = limit
-        guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
+        var f: OutputFormat?
+        if let format {
+            guard let given = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
+            f = given
+        }
         r.format = f
         if let compression {
             guard let c = CompressionCodec(name: compression.lowercased()) else { throw ValidationError("--compression '\(compression)': zstd, snappy or none") }
@@ -200,11 +217,17 @@ struct Generate: AsyncParsableCommand {
             do { r.config = try ConfigFile.load(path: config) } catch { throw CommandFailure("\(error)") }
         }
         for (name, value, variable) in [("stores", stores, "STREAMGEN_RETAIL_STORES"), ("products", products, "STREAMGEN_RETAIL_PRODUCTS"),
-                                        ("sparsity", sparsity, nil)] {
+                                        ("sparsity", sparsity, nil), ("days-back", daysBack, nil), ("data", data, nil)] {
             if let value { r.parameters[name] = value.trimmingWhitespace() }
             else if let variable, pack.parameters.contains(name), let v = environment[variable] { r.parameters[name] = v.trimmingWhitespace() }
         }
         _ = try progressSetting(progress)
+        if let eachDay {
+            guard !eachDay.trimmingWhitespace().isEmpty else { throw ValidationError("--each-day: give the command to run after each day") }
+            r.afterEachDay = EachDayCommand(command: eachDay, keepGoing: keepGoing, quiet: quiet).hook
+        } else if keepGoing {
+            throw ValidationError("--keep-going applies with --each-day")
+        }
         r.clean = clean
         r.commandLine = CommandLine.arguments
         r.createdAt = try sourceDateEpoch()

@@ -35,18 +35,49 @@ public final class CSVFileWriter {
     }
 
     /// Opens the temporary file for `name` in `directory`, following no link.
-    package convenience init(in directory: DirectoryHandle, name: String, schema: Schema, crlf: Bool = false, checksum: Bool = false)
-        throws(ColumnarError)
+    package convenience init(in directory: DirectoryHandle, name: String, schema: Schema, crlf: Bool = false, checksum: Bool = false,
+                             timestamps: TimestampText = .iso) throws(ColumnarError)
     {
-        self.init(file: try AtomicFile(directory: directory, name: name, checksum: checksum), schema: schema, crlf: crlf)
+        self.init(file: try AtomicFile(directory: directory, name: name, checksum: checksum), schema: schema, crlf: crlf, timestamps: timestamps)
     }
 
-    private init(file: AtomicFile, schema: Schema, crlf: Bool) {
+    /// Continues the CSV file `name` in `directory`: its bytes so far (header included) are
+    /// copied into the new temporary file, rows written go after them, and `close()` replaces
+    /// the file in one rename, so a reader sees the old file or the new one, never a part.
+    package convenience init(continuing name: String, in directory: DirectoryHandle, schema: Schema, crlf: Bool = false, checksum: Bool = false,
+                             timestamps: TimestampText = .iso) throws(ColumnarError)
+    {
+        let existing = try directory.openFile(name)
+        let file = try AtomicFile(directory: directory, name: name, checksum: checksum)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: Int64 = 0
+        while offset < existing.size {
+            let n = try existing.read(into: &chunk, at: offset)
+            if n == 0 { break }
+            try file.write(Array(chunk[0..<n]))
+            offset += Int64(n)
+        }
+        self.init(file: file, schema: schema, crlf: crlf, timestamps: timestamps, header: false)
+    }
+
+    /// How timestamps are written.
+    public enum TimestampText: Sendable {
+        /// `2024-01-08T09:30:00.000000Z`
+        case iso
+        /// `2024-01-08 09:30:00`: whole seconds, no zone (dbt seeds, most loaders' default).
+        case seconds
+    }
+
+    private let timestamps: TimestampText
+
+    private init(file: AtomicFile, schema: Schema, crlf: Bool, timestamps: TimestampText = .iso, header: Bool = true) {
         self.path = file.path
         self.schema = schema
         self.lineTerminator = crlf ? [13, 10] : [10]
+        self.timestamps = timestamps
         buffer.reserveCapacity(Self.flushSize + 64 * 1024)
         self.file = file
+        guard header else { return }
         for (i, column) in schema.columns.enumerated() {
             if i > 0 { buffer.append(UInt8(ascii: ",")) }
             var name = column.name
@@ -102,7 +133,14 @@ public final class CSVFileWriter {
         case .date:
             appendISODate(daysSinceEpoch: Int64(column.int32s[row]), to: &buffer)
         case .timestamp(let utc):
-            appendISOTimestamp(microsSinceEpoch: column.int64s[row], utc: utc, to: &buffer)
+            if timestamps == .seconds {
+                appendISOTimestamp(microsSinceEpoch: column.int64s[row], utc: false, to: &buffer)
+                // `YYYY-MM-DDTHH:MM:SS.ffffff` → `YYYY-MM-DD HH:MM:SS`
+                buffer.removeLast(7)
+                buffer[buffer.count - 9] = UInt8(ascii: " ")
+            } else {
+                appendISOTimestamp(microsSinceEpoch: column.int64s[row], utc: utc, to: &buffer)
+            }
         case .decimal(let precision, let scale):
             let unscaled = precision <= 9 ? Int64(column.int32s[row]) : column.int64s[row]
             appendDecimal(unscaled: unscaled, scale: scale, to: &buffer)

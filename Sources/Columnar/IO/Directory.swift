@@ -281,6 +281,13 @@ package final class ReadableFile {
         return done == bytes.count ? bytes : Array(bytes[0..<done])
     }
 
+    /// Reads up to `buffer.count` bytes at `offset`; returns how many (0 at the end).
+    package func read(into buffer: inout [UInt8], at offset: Int64) throws(ColumnarError) -> Int {
+        let n = buffer.withUnsafeMutableBytes { system_pread(fd, $0.baseAddress!, $0.count, offset) }
+        if n < 0 { throw .io(operation: "read", path: path, errno: system_errno) }
+        return n
+    }
+
     /// The SHA-256 of the file, in hex.
     package func sha256() throws(ColumnarError) -> String {
         let digest = SHA256()

@@ -33,6 +33,21 @@ enum OutputDirectory {
         return dataset
     }
 
+    /// Opens `request`'s output directory for a new dataset, locked: empty (a file system's
+    /// `lost+found` aside), or cleared of an earlier StreamGen run when `--overwrite` says so
+    /// (`overwriteFlag` names the flag in the refusal).
+    static func openEmpty(_ request: GenerateRequest, overwriteFlag: String = "--overwrite") throws(GenerateError) -> DatasetDirectory {
+        let dataset = try DatasetDirectory.open(request.outDirectory, create: true, access: .exclusive)
+        let entries = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
+        if !entries.isEmpty {
+            guard request.overwrite else {
+                throw .output("the output directory '\(request.outDirectory)' is not empty (\(entries.prefix(3).joined(separator: ", "))); pass \(overwriteFlag) to replace an earlier StreamGen run there, or choose another directory")
+            }
+            try clearAll(dataset, verb: "overwrite")
+        }
+        return dataset
+    }
+
     /// Removes everything StreamGen's manifests and journals in `dataset` claim, after checking
     /// that nothing else is there. Returns what was removed.
     @discardableResult

@@ -115,7 +115,17 @@ struct Sweep: Sendable {
 
     /// Whether `path` has the shape of one of `table`'s data files: `table.<ext>` (flat) or
     /// `table/[key=value/...]part-NNNNN.<ext>`.
+    /// A pack may group its tables in folders (jaffle's `training/raw_orders_training.csv`):
+    /// one safe folder name before the table's own path.
     static func isDataFile(_ path: RelativePath, table: String) -> Bool {
+        let c = path.components
+        if c.count >= 2, c[0] != table, isSafeName(c[0]), let inner = try? RelativePath(components: Array(c.dropFirst())),
+           isTableFile(inner, table: table) { return true }
+        return isTableFile(path, table: table)
+    }
+
+    /// `table.<ext>`, or below `table/`: `key=value` folders, then a part file or a named file.
+    private static func isTableFile(_ path: RelativePath, table: String) -> Bool {
         let c = path.components
         if c.count == 1 {
             return OutputFormat.allCases.contains { c[0] == "\(table).\($0.fileExtension)" }

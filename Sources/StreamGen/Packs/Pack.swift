@@ -67,6 +67,17 @@ public enum GenerateOption: String, Sendable, Hashable, CaseIterable {
     case chunkRows = "--chunk-rows"
     case shardRows = "--shard-rows"
     case config = "--config"
+    case eachDay = "--each-day"
+}
+
+/// A day a run has just written, for the command `--each-day` runs after it.
+public struct DayCheckpoint: Sendable {
+    public var day: Int64
+    /// Whether it is the validation day (the last).
+    public var validation: Bool
+    /// When the run started, seconds since the epoch.
+    public var runStartedAt: Int64
+    public var directory: String
 }
 
 /// What `streamgen list` prints of a pack.
@@ -121,6 +132,10 @@ public struct GenerateRequest: Sendable {
     public var clean = false
     /// A pack's configuration file (`--config`), as read.
     public var config: ConfigTree?
+    /// The last day (`--end`), when given.
+    public var endDay: Int64?
+    /// Called after each day a pack writes day by day (`--each-day`); a throw stops the run.
+    public var afterEachDay: (@Sendable (DayCheckpoint) async throws(GenerateError) -> Void)?
     /// Pack parameters from the command line (`--stores 20`): name → value.
     public var parameters: [String: String] = [:]
     public var commandLine: [String] = []
@@ -140,6 +155,7 @@ public struct GenerateRequest: Sendable {
         if chunkRows != nil { s.insert(.chunkRows) }
         if shardRows != nil { s.insert(.shardRows) }
         if config != nil { s.insert(.config) }
+        if afterEachDay != nil { s.insert(.eachDay) }
         return s
     }
 
@@ -147,7 +163,8 @@ public struct GenerateRequest: Sendable {
     public func check(against pack: any Pack) throws(GenerateError) {
         if let refused = GenerateOption.allCases.first(where: { given.contains($0) && !pack.accepts.contains($0) }) {
             let why = refused == .scenario ? "it has no scenarios" : refused == .clean ? "it declares no data-quality issues"
-                : refused == .config ? "it reads no configuration file" : "its tables come from one simulation"
+                : refused == .config ? "it reads no configuration file" : refused == .eachDay ? "it does not write day by day"
+                : "its tables come from one simulation"
             throw .invalidOption("\(refused.rawValue) does not apply to the \(pack.name) pack: \(why)")
         }
         for name in parameters.keys.sorted() where !pack.parameters.contains(name) {
@@ -233,7 +250,7 @@ public struct ValidationReport: Sendable {
 
 /// The packs StreamGen knows by name.
 public enum Packs {
-    public static let all: [any Pack] = [DevAppPack.pack, BronzePack.pack, RetailPack.pack, EcommercePack.pack]
+    public static let all: [any Pack] = [DevAppPack.pack, BronzePack.pack, RetailPack.pack, JafflePack.pack, EcommercePack.pack]
 
     public static func named(_ name: String) -> (any Pack)? { all.first { $0.name == name } }
 

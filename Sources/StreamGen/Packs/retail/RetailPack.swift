@@ -92,14 +92,7 @@ public struct RetailPack: Pack {
         let job = RetailJob(model: model, segment: segment, request: request, scenario: scenario)
         let journal = Journal(pack: name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: request.commandLine, shard: nil,
                               claims: job.claims(first: true))
-        let dataset = try DatasetDirectory.open(request.outDirectory, create: true, access: .exclusive)
-        let entries = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
-        if !entries.isEmpty {
-            guard request.overwrite else {
-                throw .output("the output directory '\(request.outDirectory)' is not empty (\(entries.prefix(3).joined(separator: ", "))); pass --confirm (or --overwrite) to replace an earlier StreamGen run there, or choose another directory")
-            }
-            try OutputDirectory.clearAll(dataset, verb: "overwrite")
-        }
+        let dataset = try OutputDirectory.openEmpty(request, overwriteFlag: "--confirm (or --overwrite)")
         try dataset.write(journal)
         let started = FileSystem.monotonicSeconds()
         let output = try await job.run(dataset, journal: journal, previous: nil, progress: progress)
