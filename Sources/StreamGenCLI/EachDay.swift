@@ -32,15 +32,8 @@ final class EachDayCommand: Sendable {
                 && !text.hasPrefix("STREAMGEN_OUT_DIR=") { entries.append(text) }
             p += 1
         }
-        return entries + ["STREAMGEN_DAY=\(formatISODate(c.day))", "STREAMGEN_RUN_STARTED_AT=\(Self.timestamp(c.runStartedAt))",
+        return entries + ["STREAMGEN_DAY=\(formatISODate(c.day))", "STREAMGEN_RUN_STARTED_AT=\(formatNaiveTimestamp(seconds: c.runStartedAt))",
                           "STREAMGEN_VALIDATION=\(c.validation)", "STREAMGEN_OUT_DIR=\(c.directory)"]
-    }
-
-    static func timestamp(_ seconds: Int64) -> String {
-        formatISODate(seconds / 86_400 - (seconds % 86_400 < 0 ? 1 : 0)) + " " + [seconds / 3600, seconds / 60, seconds].enumerated().map { i, v in
-            let n = i == 0 ? ((v % 24) + 24) % 24 : ((v % 60) + 60) % 60
-            return n < 10 ? "0\(n)" : "\(n)"
-        }.joined(separator: ":")
     }
 
     /// Runs the command for day `c`; the exit status as text when it failed, nil when it passed.

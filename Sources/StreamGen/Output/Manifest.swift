@@ -363,3 +363,12 @@ public func formatISODate(_ days: Int64) -> String {
     appendISODate(daysSinceEpoch: days, to: &out)
     return String(decoding: out, as: UTF8.self)
 }
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC, no zone) for seconds since the epoch.
+public func formatNaiveTimestamp(seconds: Int64) -> String {
+    var out: [UInt8] = []
+    appendISOTimestamp(microsSinceEpoch: seconds * 1_000_000, utc: false, to: &out)
+    out.removeLast(7)  // ".ffffff"
+    out[out.count - 9] = UInt8(ascii: " ")
+    return String(decoding: out, as: UTF8.self)
+}

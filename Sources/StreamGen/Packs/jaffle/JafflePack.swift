@@ -169,7 +169,7 @@ struct JafflePlan: Sendable {
     func options(runStartedAt: Int64) -> [(String, JSONValue)] {
         [("days_back", .int(Int64(daysBack))), ("start", .string(formatISODate(model.startDay))), ("end", .string(formatISODate(model.endDay))),
          ("scale", .double(model.scale)), ("format", .string(format.rawValue)), ("data", .array(parts.sorted().map { .string($0.rawValue) })),
-         ("each_day", .bool(request.afterEachDay != nil)), ("run_started_at", .string(JaffleRun.timestampText(runStartedAt)))]
+         ("each_day", .bool(request.afterEachDay != nil)), ("run_started_at", .string(formatNaiveTimestamp(seconds: runStartedAt)))]
     }
 }
 
@@ -348,14 +348,6 @@ final class JaffleRun {
         if plan.parts.contains(.ads) {
             adsWriter = JaffleAdsWriter(model: plan.model, outputs: JaffleModel.platforms.map { outputs["stg_\($0)_ads"]! }, progress: progress)
         }
-    }
-
-    static func timestampText(_ seconds: Int64) -> String {
-        var out: [UInt8] = []
-        appendISOTimestamp(microsSinceEpoch: seconds * 1_000_000, utc: false, to: &out)
-        out.removeLast(7)
-        out[10] = UInt8(ascii: " ")
-        return String(decoding: out, as: UTF8.self)
     }
 
     var needsSimulation: Bool { !plan.parts.isDisjoint(with: [.training, .validation, .sessions]) }
