@@ -125,14 +125,8 @@ struct GenerateBench: AsyncParsableCommand {
         guard let declarative = Packs.named(pack) as? DeclarativePack else {
             throw ValidationError("unknown pack '\(pack)' (known: \(Packs.names))")
         }
-        var request = GenerateRequest(outDirectory: out)
+        var request = request(codec: codec, memory: memory, rowTarget: rowTarget)
         if let table { request.tables = [table] }
-        request.rows = rowTarget
-        request.scale = scale
-        request.threads = threads
-        request.codec = codec
-        request.zstdLevel = zstdLevel
-        request.memoryLimit = memory
         let options: GenerateOptions
         do { options = try declarative.options(request) } catch { throw ValidationError("\(error)") }
         let prepared: StreamGenEngine.Prepared
@@ -152,8 +146,8 @@ struct GenerateBench: AsyncParsableCommand {
 }
 
 extension GenerateBench {
-    /// A simulated pack (retail, jaffle) through its `generate`: --rows counts its largest table.
-    func runPack(_ p: any Pack, codec: CompressionCodec?, memory: Int, rowTarget: Int?, progress: RunProgress) async throws -> GenerateResult {
+    /// The request the command line's options make, for any pack.
+    func request(codec: CompressionCodec?, memory: Int, rowTarget: Int?) -> GenerateRequest {
         var request = GenerateRequest(outDirectory: out)
         request.rows = rowTarget
         request.scale = scale
@@ -161,6 +155,12 @@ extension GenerateBench {
         request.codec = codec
         request.zstdLevel = zstdLevel
         request.memoryLimit = memory
+        return request
+    }
+
+    /// A simulated pack (retail, jaffle) through its `generate`: --rows counts its largest table.
+    func runPack(_ p: any Pack, codec: CompressionCodec?, memory: Int, rowTarget: Int?, progress: RunProgress) async throws -> GenerateResult {
+        var request = request(codec: codec, memory: memory, rowTarget: rowTarget)
         if let format {
             guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
             request.format = f

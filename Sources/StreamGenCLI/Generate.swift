@@ -216,10 +216,9 @@ struct Generate: AsyncParsableCommand {
             guard pack.accepts.contains(.config) else { throw CommandFailure("--config does not apply to the \(pack.name) pack: it reads no configuration file") }
             do { r.config = try ConfigFile.load(path: config) } catch { throw CommandFailure("\(error)") }
         }
-        for (name, value, variable) in [("stores", stores, "STREAMGEN_RETAIL_STORES"), ("products", products, "STREAMGEN_RETAIL_PRODUCTS"),
-                                        ("sparsity", sparsity, nil), ("days-back", daysBack, nil), ("data", data, nil)] {
+        for (name, value) in [("stores", stores), ("products", products), ("sparsity", sparsity), ("days-back", daysBack), ("data", data)] {
             if let value { r.parameters[name] = value.trimmingWhitespace() }
-            else if let variable, pack.parameters.contains(name), let v = environment[variable] { r.parameters[name] = v.trimmingWhitespace() }
+            else if let variable = pack.parameterVariables[name], let v = environment[variable] { r.parameters[name] = v.trimmingWhitespace() }
         }
         _ = try progressSetting(progress)
         if let eachDay {

@@ -169,12 +169,7 @@ public enum StreamGenEngine {
                 manifest.otherFiles += outputs.files
                 if let extras = options.extras, options.shard == nil {
                     let run = CompletedRun(prepared: prepared, files: files, figures: figures, createdAt: manifest.createdAt)
-                    for (path, bytes) in try extras.sidecarFiles(run) {
-                        let dir = try dataset.root.directory(path.directoryComponents, create: true)
-                        let file = try AtomicFile(directory: dir, name: path.name, checksum: true)
-                        let size = try file.commit(appending: bytes, sync: false)
-                        manifest.otherFiles.append(OtherFileRecord(path: path.description, bytes: size, sha256: file.sha256 ?? ""))
-                    }
+                    for (path, bytes) in try extras.sidecarFiles(run) { manifest.otherFiles.append(try dataset.root.writeOtherFile(path, bytes)) }
                 }
                 manifest.otherFiles.sort { $0.path < $1.path }
             }

@@ -104,6 +104,40 @@ public final class DatasetDirectory: Sendable {
         try? root.removeFile(journal.fileName)
         root.sync()
     }
+
+    /// Removes what a failed run wrote (`paths`, relative), then the directories that held
+    /// them once empty, deepest first; when every file went, the journal too (otherwise it
+    /// stays, for `streamgen clean`). Returns whether every file went.
+    @discardableResult
+    func removeWritten(_ paths: [String], journal: Journal) -> Bool {
+        var complete = true
+        var folders = Set<[String]>()
+        for text in paths {
+            guard let path = try? RelativePath(validating: text) else { complete = false; continue }
+            do { try root.directory(path.directoryComponents, create: false).removeFile(path.name) } catch { complete = false }
+            var dir = Array(path.directoryComponents)
+            while !dir.isEmpty {
+                folders.insert(dir)
+                dir.removeLast()
+            }
+        }
+        for folder in folders.sorted(by: { $0.count > $1.count }) {
+            guard let parent = try? root.directory(folder.dropLast(), create: false) else { continue }
+            _ = parent.removeDirectoryIfEmpty(folder[folder.count - 1])
+        }
+        if complete { remove(journal) }
+        return complete
+    }
+}
+
+extension DirectoryHandle {
+    /// Writes a file that is not table data (SQL, metadata, ground truth) at `path` below this
+    /// directory, through a temporary file, and returns its record for the manifest.
+    func writeOtherFile(_ path: RelativePath, _ bytes: [UInt8]) throws(ColumnarError) -> OtherFileRecord {
+        let file = try AtomicFile(directory: try directory(path.directoryComponents, create: true), name: path.name, checksum: true)
+        let size = try file.commit(appending: bytes, sync: false)
+        return OtherFileRecord(path: path.description, bytes: size, sha256: file.sha256 ?? "")
+    }
 }
 
 extension Journal {
@@ -118,5 +152,12 @@ extension Journal {
         } catch {
             throw ManifestError("\(name): \(error)")
         }
+    }
+}
+
+extension RelativePath {
+    /// `text` validated, a refusal reported as invalid data (a path read from a manifest).
+    static func checked(_ text: String) throws(ColumnarError) -> RelativePath {
+        do { return try RelativePath(validating: text) } catch { throw .invalidData("\(error)") }
     }
 }

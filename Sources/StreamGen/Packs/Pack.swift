@@ -23,6 +23,9 @@ public protocol Pack: Sendable {
     func validate(_ directory: String, manifest: Manifest) throws(GenerateError) -> ValidationReport
     /// Pack parameters it takes from the command line (`stores`, `products`, `sparsity`).
     var parameters: [String] { get }
+    /// Environment variables that give a parameter when the command line does not:
+    /// parameter → variable (`stores` → `STREAMGEN_RETAIL_STORES`).
+    var parameterVariables: [String: String] { get }
     /// The roles of its tables, for `delete --scope facts|dimensions`.
     var dimensionTables: [String] { get }
     /// Directories of other files that go with the fact tables (`delete --scope facts`).
@@ -35,6 +38,7 @@ public protocol Pack: Sendable {
 
 extension Pack {
     public var parameters: [String] { [] }
+    public var parameterVariables: [String: String] { [:] }
     public var dimensionTables: [String] { [] }
     public var factCompanions: [String] { [] }
     public var verifiesAfterRun: Bool { false }

@@ -211,9 +211,8 @@ final class FixtureWriter: Sendable {
 
     /// Writes a file that is not table data (SQL, ground truth) and records it for the manifest.
     func writeOther(_ name: String, _ bytes: [UInt8]) throws(ColumnarError) {
-        let file = try AtomicFile(directory: root, name: name, checksum: true)
-        let size = try file.commit(appending: bytes, sync: false)
-        others.withLock { $0.append(OtherFileRecord(path: name, bytes: size, sha256: file.sha256 ?? "")) }
+        let record = try root.writeOtherFile(try RelativePath.checked(name), bytes)
+        others.withLock { $0.append(record) }
     }
 
     func close(_ writer: ParquetFileWriter, relative: String, partition: [String: String] = [:], shard: Int = 0) throws(ColumnarError) {

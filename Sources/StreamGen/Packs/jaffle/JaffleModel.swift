@@ -23,16 +23,17 @@ struct JaffleModel: Sendable {
 
     static let statuses = ["placed", "shipped", "completed", "return_pending", "returned"]
     /// Out of 100: most orders of a day are already completed or shipped.
-    static let statusWeights = [12, 18, 58, 5, 7]
+    static let statusWeights = AliasTable(weights: [12, 18, 58, 5, 7])
     static let methods = ["credit_card", "coupon", "bank_transfer", "gift_card"]
-    static let methodWeights = [55, 15, 20, 10]
+    static let methodWeights = AliasTable(weights: [55, 15, 20, 10])
     static let platforms = ["google", "facebook", "instagram"]
-    static let platformPrefix = ["g", "f", "i"]
+    /// The first letter of an ad id on each platform (`g12`).
+    static let platformPrefix: [UInt8] = [UInt8(ascii: "g"), UInt8(ascii: "f"), UInt8(ascii: "i")]
     static let media = ["cpc", "cpm", "display", "social", "video"]
     static let campaigns = ["brand_awareness", "summer_jaffles", "new_customer_promo", "retargeting", "lunch_rush", "weekend_special",
                             "delivery_launch", "loyalty_push"]
     /// Hours of the day an order is placed, weighted towards lunch and dinner.
-    static let hourWeights = [1, 1, 1, 1, 1, 2, 4, 6, 8, 8, 9, 12, 14, 10, 7, 6, 7, 10, 13, 12, 9, 6, 3, 2]
+    static let hourWeights = AliasTable(weights: [1, 1, 1, 1, 1, 2, 4, 6, 8, 8, 9, 12, 14, 10, 7, 6, 7, 10, 13, 12, 9, 6, 3, 2])
     static let firstNames = [
         "Aaron", "Abigail", "Adam", "Adrian", "Alan", "Albert", "Alice", "Amanda", "Amy", "Andrea", "Andrew", "Angela", "Ann", "Anna",
         "Anthony", "Arthur", "Ashley", "Barbara", "Benjamin", "Betty", "Beverly", "Bobby", "Bonnie", "Brandon", "Brenda", "Brian",
@@ -67,15 +68,6 @@ struct JaffleModel: Sendable {
         return (scaled(r.nextInt(in: JaffleModel.customersPerDay)), scaled(r.nextInt(in: JaffleModel.ordersPerDay)))
     }
 
-    static func weighted(_ weights: [Int], _ r: inout SplitMix64) -> Int {
-        var x = r.nextIndex(weights.reduce(0, +))
-        for (i, w) in weights.enumerated() {
-            if x < w { return i }
-            x -= w
-        }
-        return weights.count - 1
-    }
-
     // MARK: Customers and signups
 
     struct Customer {
@@ -84,7 +76,7 @@ struct JaffleModel: Sendable {
         /// Seconds after midnight of the day it signed up.
         var signupSecond: Int64
         var emailEmpty: Bool
-        var hash: (UInt64, UInt64, UInt64, UInt64)
+        var hash: SIMD4<UInt64>
     }
 
     func customer(_ id: Int) -> Customer {
@@ -93,7 +85,7 @@ struct JaffleModel: Sendable {
         let initial = r.nextIndex(26)
         let second = r.nextInt(in: 6 * 3600...22 * 3600)
         let empty = r.nextIndex(31) == 0
-        return Customer(first: first, initial: initial, signupSecond: second, emailEmpty: empty, hash: (r.next(), r.next(), r.next(), r.next()))
+        return Customer(first: first, initial: initial, signupSecond: second, emailEmpty: empty, hash: SIMD4(r.next(), r.next(), r.next(), r.next()))
     }
 
     // MARK: Sessions
@@ -206,24 +198,31 @@ extension JaffleModel {
 
     /// The customer's password hash: 64 hex digits.
     static func appendHash(_ c: Customer, to hex: inout [UInt8]) {
-        for word in [c.hash.0, c.hash.1, c.hash.2, c.hash.3] {
+        for k in 0..<4 {
+            let word = c.hash[k]
             for shift in stride(from: 60, through: 0, by: -4) {
-                let nibble = UInt8((word >> UInt64(shift)) & 0xF)
-                hex.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
+                hex.append(hexDigit(UInt8((word >> UInt64(shift)) & 0xF)))
             }
         }
     }
 
     /// `{first}{last lowercased}{id}@example.com`: `annap.17@example.com`.
     func defaultEmail(_ id: Int, _ c: Customer) -> [UInt8] {
-        var e = JaffleModel.lowerFirstNames[c.first]
+        var e: [UInt8] = []
+        appendDefaultEmail(id, c, to: &e)
+        return e
+    }
+
+    func appendDefaultEmail(_ id: Int, _ c: Customer, to e: inout [UInt8]) {
+        e += JaffleModel.lowerFirstNames[c.first]
         e.append(UInt8(ascii: "a") + UInt8(c.initial))
         e.append(UInt8(ascii: "."))
         var n = UInt64(id)
         appendDigits(&n, minimumWidth: 1, to: &e)
-        e += Array("@example.com".utf8)
-        return e
+        e += JaffleModel.emailDomain
     }
+
+    static let emailDomain = Array("@example.com".utf8)
 
     /// The orders of a day (`count` of them, ids after `state.orders`) with their payments, for
     /// customers 1...`customers`; a customer who signed up today orders after signing up.
@@ -241,9 +240,9 @@ extension JaffleModel {
                 let signed = customer(user).signupSecond
                 second = signed + 60 + r.nextInt(in: 0...Swift.max(0, 86_399 - signed - 60))
             } else {
-                second = Int64(JaffleModel.weighted(JaffleModel.hourWeights, &r)) * 3600 + r.nextInt(in: 0...3599)
+                second = Int64(JaffleModel.hourWeights.sample(&r)) * 3600 + r.nextInt(in: 0...3599)
             }
-            let status = lost > 0 && r.nextBool(probability: lost) ? JaffleModel.statuses.count : JaffleModel.weighted(JaffleModel.statusWeights, &r)
+            let status = lost > 0 && r.nextBool(probability: lost) ? JaffleModel.statuses.count : JaffleModel.statusWeights.sample(&r)
             b.orders.id.append(Int64(id))
             b.orders.user.append(Int64(user))
             b.orders.at.append(day * 86_400 + second)
@@ -257,7 +256,7 @@ extension JaffleModel {
                 state.payments += 1
                 b.payments.id.append(Int64(state.payments))
                 b.payments.order.append(Int64(id))
-                b.payments.method.append(k == 1 && r.nextBool(probability: 0.5) ? 1 : JaffleModel.weighted(JaffleModel.methodWeights, &r))
+                b.payments.method.append(k == 1 && r.nextBool(probability: 0.5) ? 1 : JaffleModel.methodWeights.sample(&r))
                 b.payments.amount.append(zeroAmount > 0 && r.nextBool(probability: zeroAmount) ? 0 : amount)
             }
         }

@@ -64,7 +64,10 @@ public struct JafflePack: Pack {
         let scale = request.scale ?? 1
         guard scale <= 1_000_000 else { throw .invalidOption("--scale \(scale): at most 1000000 for the jaffle pack") }
         var model = JaffleModel(seed: request.seed ?? 42, scale: scale, startDay: end - Int64(daysBack), endDay: end)
-        if let rows = request.chunkRows { model.sliceRows = rows }
+        if let rows = request.chunkRows {
+            guard (1...(1 << 20)).contains(rows) else { throw .invalidOption("--chunk-rows \(rows): between 1 and 1048576") }
+            model.sliceRows = rows
+        }
         let format: OutputFormat = request.format ?? .csv
         if format == .csv, let codec = request.codec, codec != .uncompressed {
             throw .invalidOption("--compression \(codec.name) applies to Parquet; the jaffle pack writes CSV seeds unless --format parquet")
@@ -290,6 +293,7 @@ final class JaffleAdsWriter: @unchecked Sendable {
         let started = MonotonicClock.nanoseconds()
         defer { elapsed &+= MonotonicClock.since(started) }
         let step = model.sliceRows
+        var id: [UInt8] = []
         for day in (through + 1)...last {
             if progress.isCancelled || stopped.load(ordering: .relaxed) { throw .invalidData("interrupted") }
             for p in 0..<3 {
@@ -299,9 +303,7 @@ final class JaffleAdsWriter: @unchecked Sendable {
                     var c = Chunk(schema: JaffleTables.ads, capacity: Swift.max(1, slice.count))
                     for i in slice {
                         let ad = ads[p][i]
-                        var id = Array(JaffleModel.platformPrefix[p].utf8)
-                        var n = UInt64(i + 1)
-                        appendDigits(&n, minimumWidth: 1, to: &id)
+                        JaffleRun.setID(&id, JaffleModel.platformPrefix[p], i + 1)
                         c.columns[0].append(bytes: id)
                         c.columns[1].append(Int32(day))
                         c.columns[2].append(JaffleModel.media[ad.medium])
@@ -441,8 +443,8 @@ final class JaffleRun {
     /// the training rows) and the sessions. Each table's chunk is built once.
     func writeTraining(_ b: JaffleBatch) throws(ColumnarError) {
         try write(b, parts: ["training", "validation"])
-        if let o = output("stg_website_sessions") { try o.write(sessionChunk(b.web, prefix: "w"), day: b.day) }
-        if let o = output("stg_app_sessions") { try o.write(sessionChunk(b.app, prefix: "a"), day: b.day) }
+        if let o = output("stg_website_sessions") { try o.write(sessionChunk(b.web, prefix: UInt8(ascii: "w")), day: b.day) }
+        if let o = output("stg_app_sessions") { try o.write(sessionChunk(b.app, prefix: UInt8(ascii: "a")), day: b.day) }
         progress.rowsDone.add(b.customers.id.count * 2 + b.orders.id.count + b.payments.id.count + b.web.id.count + b.app.id.count, ordering: .relaxed)
     }
 
@@ -476,12 +478,7 @@ final class JaffleRun {
 
     func abandon() {
         for o in outputs.values { o.abandon() }
-        var complete = true
-        for path in outputs.values.flatMap({ $0.files.map(\.path) }) + others.map(\.path) {
-            let parts = path.split(separator: "/").map(String.init)
-            do { try dataset.root.directory(parts.dropLast(), create: false).removeFile(parts.last!) } catch { complete = false }
-        }
-        if complete { dataset.remove(journal) }
+        dataset.removeWritten(outputs.values.flatMap { $0.files.map(\.path) } + others.map(\.path), journal: journal)
     }
 
     // MARK: Chunks
@@ -527,13 +524,17 @@ final class JaffleRun {
         var c = Chunk(schema: JaffleTables.signups, capacity: Swift.max(1, rows.count))
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
+        var email: [UInt8] = []
         for i in rows {
             let id = Int(t.id[i])
             let customer = model.customer(id)
             c.columns[0].append(t.id[i])
             c.columns[1].append(t.id[i])
             switch t.email[i] {
-            case 0: c.columns[2].append(bytes: model.defaultEmail(id, customer))
+            case 0:
+                email.removeAll(keepingCapacity: true)
+                model.appendDefaultEmail(id, customer, to: &email)
+                c.columns[2].append(bytes: email)
             case 2: c.columns[2].append(bytes: shared)
             default: c.columns[2].appendNull()
             }
@@ -545,20 +546,26 @@ final class JaffleRun {
         return c
     }
 
-    func sessionChunk(_ t: JaffleBatch.Sessions, prefix: String) -> Chunk {
+    /// `prefix` then `n` in decimal, into `buffer` (reused row after row).
+    static func setID(_ buffer: inout [UInt8], _ prefix: UInt8, _ n: Int) {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(prefix)
+        var v = UInt64(n)
+        appendDigits(&v, minimumWidth: 1, to: &buffer)
+    }
+
+    func sessionChunk(_ t: JaffleBatch.Sessions, prefix: UInt8) -> Chunk {
         var c = Chunk(schema: JaffleTables.sessions, capacity: Swift.max(1, t.id.count))
+        var id: [UInt8] = []
+        var ad: [UInt8] = []
         for i in t.id.indices {
-            var id = Array(prefix.utf8)
-            var n = UInt64(t.id[i])
-            appendDigits(&n, minimumWidth: 1, to: &id)
+            JaffleRun.setID(&id, prefix, Int(t.id[i]))
             c.columns[0].append(bytes: id)
             c.columns[1].append(t.customer[i])
             c.columns[2].append(t.start[i] * 1_000_000)
             c.columns[3].append(t.end[i] * 1_000_000)
             c.columns[4].append(JaffleModel.platforms[t.platform[i]])
-            var ad = Array(JaffleModel.platformPrefix[t.platform[i]].utf8)
-            var k = UInt64(t.ad[i])
-            appendDigits(&k, minimumWidth: 1, to: &ad)
+            JaffleRun.setID(&ad, JaffleModel.platformPrefix[t.platform[i]], t.ad[i])
             c.columns[5].append(bytes: ad)
         }
         return c
@@ -594,10 +601,7 @@ final class JaffleRun {
                         text += Array("\(kind.rawValue),\(kind.place.table),\(kind.place.column),\(id)\n".utf8)
                     }
                 }
-                let dir = try dataset.root.directory("_quality", create: true)
-                let file = try AtomicFile(directory: dir, name: "anomalies.csv", checksum: true)
-                let size = try file.commit(appending: text, sync: false)
-                others.append(OtherFileRecord(path: JaffleRun.truthPath, bytes: size, sha256: file.sha256 ?? ""))
+                others.append(try dataset.root.writeOtherFile(try RelativePath.checked(JaffleRun.truthPath), text))
             }
         } catch {
             throw .runFailed("writing the jaffle ground truth failed: \(error)")

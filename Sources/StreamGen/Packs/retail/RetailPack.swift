@@ -11,6 +11,7 @@ public struct RetailPack: Pack {
     public let summary = "Retail (spec 003): store, product, calendar, sales_daily, price_history, promotion, inventory_snapshot_daily; one simulated series per store × product, with append and delete"
     public let accepts: Set<GenerateOption> = [.scenario, .config, .shardRows, .rows]
     public let parameters = ["stores", "products", "sparsity"]
+    public let parameterVariables = ["stores": "STREAMGEN_RETAIL_STORES", "products": "STREAMGEN_RETAIL_PRODUCTS"]
     public var dimensionTables: [String] { RetailTables.dimensions }
     /// The series' states an append continues from go with the facts.
     public var factCompanions: [String] { ["_state"] }
@@ -378,21 +379,13 @@ struct RetailJob: Sendable {
 
     /// Removes what `output` lists (a failed run's files) and, when every one went, the journal.
     func discard(_ output: Output, _ dataset: DatasetDirectory, journal: Journal) {
-        var complete = true
-        for path in output.files.map(\.path) + output.others.map(\.path) {
-            let parts = path.split(separator: "/").map(String.init)
-            do { try dataset.root.directory(parts.dropLast(), create: false).removeFile(parts.last!) } catch { complete = false }
-        }
+        dataset.removeWritten(output.files.map(\.path) + output.others.map(\.path), journal: journal)
+        // A shard that failed before its files were recorded leaves its table directories.
         for table in RetailTables.names + ["_state", "rag"] { _ = dataset.root.removeDirectoryIfEmpty(table) }
-        if complete { dataset.remove(journal) }
     }
 
     func writeOther(_ root: DirectoryHandle, _ path: String, _ bytes: [UInt8]) throws(ColumnarError) -> OtherFileRecord {
-        let parts = path.split(separator: "/").map(String.init)
-        let dir = try root.directory(parts.dropLast(), create: true)
-        let file = try AtomicFile(directory: dir, name: parts.last!, checksum: true)
-        let size = try file.commit(appending: bytes, sync: false)
-        return OtherFileRecord(path: path, bytes: size, sha256: file.sha256 ?? "")
+        try root.writeOtherFile(try RelativePath.checked(path), bytes)
     }
 
     /// The shard's series' states at the segment's end: what the next append continues from.
@@ -716,12 +709,5 @@ enum AuditLog {
             }
         }
         try? root.writeAtomically(fileName, previous + Array(line.utf8), sync: false)
-    }
-}
-
-extension RelativePath {
-    /// `text` validated, a refusal reported as invalid data (a path read from a manifest).
-    static func checked(_ text: String) throws(ColumnarError) -> RelativePath {
-        do { return try RelativePath(validating: text) } catch { throw .invalidData("\(error)") }
     }
 }
