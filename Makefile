@@ -27,6 +27,7 @@ SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev pkg-config
 BENCH_ROWS  ?= 1000000
 SCALING_ROWS ?= 1M,10M,100M
 JAFFLE_SCALE ?= 1000
+FIXTURE_SCALE ?= 10
 SCALING_REPEAT ?= 3
 BRONZE_ROWS ?= 500k,5M
 RETAIL_ROWS ?= 1M,10M,100M
@@ -75,7 +76,7 @@ run: build
 	.build/release/streamgen status out/devapp
 	rm -rf out/fixtures
 	.build/release/streamgen generate ecommerce --scenario all --out out/fixtures
-	.build/release/streamgen validate out/fixtures/*
+	.build/release/streamgen validate out/fixtures
 	rm -rf out/bronze
 	.build/release/streamgen generate bronze --out out/bronze
 	.build/release/streamgen validate out/bronze
@@ -100,6 +101,9 @@ bench: build venv
 	.build/release/streamgen-bench generate jaffle --threads 2 --out bench-out/jaffle-2
 	.build/release/streamgen-bench generate jaffle --scale $(JAFFLE_SCALE) --format parquet --threads 1 --out bench-out/jaffle-big-1
 	.build/release/streamgen-bench generate jaffle --scale $(JAFFLE_SCALE) --format parquet --threads 2 --out bench-out/jaffle-big-2
+	for s in baseline null_spike volume_drop duplicates late_arriving orphaned_records; do \
+	  .build/release/streamgen-bench generate ecommerce --scale $(FIXTURE_SCALE) --scenario $$s --threads 2 --out bench-out/fixture-$$s || exit 1; done
+	.build/release/streamgen-bench generate ecommerce --scale $(FIXTURE_SCALE) --format csv --threads 2 --out bench-out/fixture-csv
 
 bench-peers: build venv-bench
 	.build/release/streamgen-bench peers --scale $(PEERS_SCALE) --memory-scale $(PEERS_MEMORY_SCALE) --repeat $(PEERS_REPEAT) --out bench-out/peers

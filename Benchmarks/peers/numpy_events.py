@@ -9,7 +9,7 @@ Same columns, types and shapes as StreamGen's events (spec 000 §1.2): UUID text
 of about 13.6 events sharing a session id, user, device and country; 74 % of sessions signed
 in; 14 event types at StreamGen's frequencies, each with its JSON properties and page URL; the
 referrer is the session's previous page; timestamps follow an hourly curve, inserted_at a few
-seconds later. Every column is built with numpy and pyarrow.compute over whole arrays (no
+seconds later; platform, channel and app version per session. Every column is built with numpy and pyarrow.compute over whole arrays (no
 Python loop over rows); UUIDs are hex-formatted in numpy and handed to Arrow as buffers.
 
 One day is one batch, written as OUT_DIR/events/date=YYYY-MM-DD/part-00000.parquet with
@@ -109,7 +109,15 @@ def day_batch(seed, day, n, start, products, users):
     signed_in = rng.random(sessions) < 0.74
     user_pick = rng.integers(0, len(users), size=sessions)
     user_ids = users.take(pa.array(user_pick, mask=~signed_in)).take(pa.array(session_of))
-    devices = pa.DictionaryArray.from_arrays(pa.array(choice(rng, sessions, DEVICES[1])[session_of]), strings(DEVICES[0]))
+    device_of = choice(rng, sessions, DEVICES[1])
+    devices = pa.DictionaryArray.from_arrays(pa.array(device_of[session_of]), strings(DEVICES[0]))
+    # Platform, channel and app version per session: phones and half the tablets use the app.
+    app = (device_of == 0) | ((device_of == 2) & (rng.random(sessions) < 0.5))
+    platform_of = np.where(app, np.where(rng.random(sessions) < 0.55, 1, 2), 0)
+    platforms = pa.DictionaryArray.from_arrays(pa.array(platform_of[session_of]), strings(["web", "ios", "android"]))
+    channels = pa.DictionaryArray.from_arrays(pa.array(app.astype(np.int8)[session_of]), strings(["web", "app"]))
+    version_of = choice(rng, sessions, [0.125, 0.125, 0.75])
+    versions = pa.DictionaryArray.from_arrays(pa.array(version_of[session_of], mask=~app[session_of]), strings(["2.1.9", "2.2.4", "2.3.0"]))
     countries = pa.DictionaryArray.from_arrays(pa.array(choice(rng, sessions, COUNTRIES[1])[session_of]), strings(COUNTRIES[0]))
 
     # Timestamps: a session start by the hourly curve, then gaps of about 30 s.
@@ -205,6 +213,9 @@ def day_batch(seed, day, n, start, products, users):
         "country": countries,
         "created_at": pa.array(created, type=pa.timestamp("us")),
         "inserted_at": pa.array(inserted, type=pa.timestamp("us")),
+        "platform": platforms,
+        "channel": channels,
+        "app_version": versions,
     })
 
 

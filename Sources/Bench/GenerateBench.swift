@@ -41,6 +41,9 @@ struct GenerateBench: AsyncParsableCommand {
     @Option(help: "parquet or csv, for packs that write both (jaffle's default is csv).")
     var format: String?
 
+    @Option(help: "ecommerce: the fixture to write (a scenario such as null_spike: its census and exact quotas are timed with it).")
+    var scenario: String?
+
     @Option(help: "The memory ceiling passed to the run.")
     var memoryLimit = "512MiB"
 
@@ -113,6 +116,13 @@ struct GenerateBench: AsyncParsableCommand {
         if let codec { options.codec = codec }
         options.zstdLevel = zstdLevel
         options.memoryLimit = memory
+        if let f = try outputFormat() { options.format = f }
+        if let scenario {
+            guard let s = EcommerceScenario(rawValue: scenario) else {
+                throw ValidationError("--scenario '\(scenario)': one of \(EcommerceScenario.allCases.map(\.name).joined(separator: ", "))")
+            }
+            options.scenarios = [s]
+        }
         let summaries: [FixtureSummary]
         do { summaries = try await EcommerceRun.generate(options, progress: progress) } catch { throw ValidationError("\(error)") }
         let summary = summaries[0]
@@ -158,13 +168,17 @@ extension GenerateBench {
         return request
     }
 
+    /// `--format`, parsed.
+    func outputFormat() throws -> OutputFormat? {
+        guard let format else { return nil }
+        guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
+        return f
+    }
+
     /// A simulated pack (retail, jaffle) through its `generate`: --rows counts its largest table.
     func runPack(_ p: any Pack, codec: CompressionCodec?, memory: Int, rowTarget: Int?, progress: RunProgress) async throws -> GenerateResult {
         var request = request(codec: codec, memory: memory, rowTarget: rowTarget)
-        if let format {
-            guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
-            request.format = f
-        }
+        if let f = try outputFormat() { request.format = f }
         let report: GenerateReport
         do { report = try await p.generate(request, progress: progress) } catch { throw ValidationError("\(error)") }
         let tables = report.datasets.flatMap(\.tables)

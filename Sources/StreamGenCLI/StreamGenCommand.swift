@@ -79,9 +79,9 @@ struct List: ParsableCommand {
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a generated dataset: tables, partitions, rows, bytes and per-column statistics.",
-        discussion: "Reads manifest.json, checks that every file it lists is present with its size, and gathers null counts and min/max from the Parquet footers. Exits 1 when the run failed or files are missing.")
+        discussion: "Reads manifest.json, checks that every file it lists is present with its size, and gathers null counts and min/max from the Parquet footers. Exits 1 when the run failed or files are missing. An ecommerce fixture tree (`generate ecommerce --scenario`) shows each fixture (JSON: an object by fixture).")
 
-    @Argument(help: "The output directory of a run.")
+    @Argument(help: "The output directory of a run, or an ecommerce fixture tree.")
     var directory: String
 
     @Flag(help: "Also recompute each file's SHA-256 and compare it with the manifest.")
@@ -91,10 +91,23 @@ struct Status: ParsableCommand {
     var json = false
 
     func run() throws {
-        let status: DatasetStatus
-        do { status = try DatasetStatus.load(directory, verify: verify) } catch { throw CommandFailure("\(error)") }
-        print(json ? status.json().serialized() : status.render(), terminator: json ? "" : "\n")
-        if !status.complete { throw ExitCode(1) }
+        guard let fixtures = EcommerceRun.fixtureDirectories(in: directory) else {
+            let status: DatasetStatus
+            do { status = try DatasetStatus.load(directory, verify: verify) } catch { throw CommandFailure("\(error)") }
+            print(json ? status.json().serialized() : status.render(), terminator: json ? "" : "\n")
+            if !status.complete { throw ExitCode(1) }
+            return
+        }
+        var all: [(String, JSONValue)] = []
+        var complete = true
+        for fixture in fixtures {
+            let status: DatasetStatus
+            do { status = try DatasetStatus.load(fixture, verify: verify) } catch { throw CommandFailure("\(error)") }
+            if json { all.append((String(fixture.split(separator: "/").last ?? ""), status.json())) } else { print(status.render()) }
+            complete = complete && status.complete
+        }
+        if json { print(JSONValue.object(all).serialized(), terminator: "") }
+        if !complete { throw ExitCode(1) }
     }
 }
 
@@ -139,16 +152,17 @@ struct Validate: ParsableCommand {
         discussion: """
             Reads the files back (with StreamGen's own Parquet reader) and prints PASS or FAIL per check with the measured figure. The pack is the one the manifest names; a YAML schema's dataset gets the checks every declarative table has (files, keys, foreign keys, nulls, quality issues against their ground truth).
             Exits 1 when any check fails.
+            A fixture tree (the directory `generate ecommerce --scenario` writes one fixture per scenario into) validates every fixture in it.
               streamgen generate ecommerce --scenario all --out fixtures
-              streamgen validate fixtures/*
+              streamgen validate fixtures
             """)
 
-    @Argument(help: "Dataset directories (each holding a manifest.json).")
+    @Argument(help: "Dataset directories (each holding a manifest.json), or ecommerce fixture trees.")
     var directories: [String]
 
     func run() throws {
         var failed = false
-        for directory in directories {
+        for directory in directories.flatMap({ EcommerceRun.fixtureDirectories(in: $0) ?? [$0] }) {
             let result: ValidationReport
             do { result = try Packs.validate(directory) } catch { throw CommandFailure("\(error)") }
             print(result.render())

@@ -1,9 +1,10 @@
 """Measures StreamGen ecommerce fixtures with DuckDB, independently of StreamGen's own reader.
 
-usage: ecommerce.py FIXTURES_DIR LAYOUT   (LAYOUT: hive or flat)
+usage: ecommerce.py FIXTURES_DIR LAYOUT [FORMAT]   (LAYOUT: hive or flat; FORMAT: parquet or csv)
 
 Runs each fixture's own load_duckdb.sql (so the script is exercised as users run it), then
-prints one JSON object: per fixture, the figures the tests assert on.
+prints one JSON object: per fixture, the figures the tests assert on, the results of the
+manifest's investigation queries, and the counts the tree-wide load_duckdb.sql loads for it.
 """
 import json
 import os
@@ -25,7 +26,17 @@ def ids_of(fixture, manifest, name):
     return None
 
 
-def measure(fixture, layout):
+def plain(v):
+    """A query's value for JSON: numbers (DECIMAL too) as numbers, anything else as text."""
+    if v is None or isinstance(v, (int, str)):
+        return v
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def measure(fixture, layout, fmt):
     manifest = json.load(open(os.path.join(fixture, "manifest.json")))
     start = manifest["simulation_period"]["start"]
     con = duckdb.connect()
@@ -33,13 +44,23 @@ def measure(fixture, layout):
     os.chdir(fixture)
     try:
         con.execute(open("load_duckdb.sql").read())
-        price_types = sorted(
+        price_types = [] if fmt == "csv" else sorted(
             r[0]
             for r in con.execute(
                 "SELECT DISTINCT type FROM parquet_schema(?) WHERE name = 'price'",
                 ["products.parquet" if layout == "flat" else "products/*.parquet"],
             ).fetchall()
         )
+        # The manifest's investigation queries, run as a presenter would (from the fixture's directory).
+        hints = []
+        for anomaly in manifest["anomalies"]:
+            for query in anomaly.get("investigation", {}).get("queries", []):
+                cur = con.execute(query["sql"])
+                rows = cur.fetchall()
+                names = [d[0] for d in cur.description]
+                hints.append({"purpose": query["purpose"], "returns": query.get("returns"),
+                              "got": dict(zip(names, [plain(v) for v in rows[0]])) if rows else None,
+                              "rows": len(rows)})
     finally:
         os.chdir(cwd)
     q = lambda sql: con.execute(sql.replace("{start}", start)).fetchall()
@@ -109,16 +130,49 @@ def measure(fixture, layout):
             truth[name] = sorted(s)
     m["truth"] = truth
     m["null_window_ids"] = sorted(r[0] for r in q(f"SELECT order_id FROM orders WHERE user_id IS NULL AND {window}"))
+    m["hints"] = hints
+    # null_spike per day of its window (day 3 from 14:00), and the release on the events.
+    m["null_by_window_day"] = {
+        str(r[0]): [r[1], r[2]]
+        for r in q(f"SELECT {day}, COUNT(*), COUNT(*) FILTER (WHERE user_id IS NULL) FROM orders WHERE {window} GROUP BY 1 ORDER BY 1")
+    }
+    m["broken_release_events"] = [list(r) for r in q(
+        "SELECT device_type, channel, COUNT(*), MIN(created_at)::VARCHAR, MAX(created_at)::VARCHAR FROM events WHERE app_version = '2.3.1' GROUP BY ALL ORDER BY ALL")]
+    m["broken_release_orders"] = q("SELECT COUNT(*), COUNT(user_id) FROM orders WHERE app_version = '2.3.1'")[0]
+    m["platforms"] = [list(r) for r in q("SELECT platform, channel, COUNT(*), COUNT(app_version) FROM events GROUP BY ALL ORDER BY ALL")]
+    m["distinct_items"] = q("SELECT COUNT(*) FROM (SELECT DISTINCT order_id, product_id FROM order_items)")[0][0]
     return m
+
+
+def tree_counts(root, fixtures):
+    """Loads each fixture through the tree's own load_duckdb.sql, naming it with a DuckDB variable."""
+    cwd = os.getcwd()
+    os.chdir(root)
+    out = {}
+    try:
+        script = open("load_duckdb.sql").read()
+        for name in fixtures:
+            con = duckdb.connect()
+            con.execute(f"SET VARIABLE fixture = '{name}'")
+            con.execute(script)
+            out[name] = {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ["users", "categories", "products", "orders", "order_items", "events"]}
+            out[name]["price_type"] = con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'products' AND column_name = 'price'").fetchone()[0]
+    finally:
+        os.chdir(cwd)
+    return out
 
 
 def main():
     root, layout = sys.argv[1], sys.argv[2]
+    fmt = sys.argv[3] if len(sys.argv) > 3 else "parquet"
     out = {}
     for name in sorted(os.listdir(root)):
         path = os.path.join(root, name)
         if os.path.isfile(os.path.join(path, "manifest.json")):
-            out[name] = measure(path, layout)
+            out[name] = measure(path, layout, fmt)
+    tree = tree_counts(root, sorted(out)) if os.path.isfile(os.path.join(root, "load_duckdb.sql")) else {}
+    for name, counts in tree.items():
+        out[name]["tree_counts"] = counts
     print(json.dumps(out, default=str))
 
 

@@ -376,7 +376,7 @@ public struct ColumnValues: Sendable {
 
     package init(physicalType: PhysicalType) { self.physicalType = physicalType }
 
-    mutating func appendNull() {
+    package mutating func appendNull() {
         valid.append(false)
         switch physicalType {
         case .boolean, .int32, .int64: integers.append(0)

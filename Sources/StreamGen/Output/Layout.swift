@@ -55,5 +55,10 @@ protocol TableFileWriter: AnyObject {
     var timing: StageTimes { get }
 }
 
+extension TableFileWriter {
+    /// Writes every row of `chunk`.
+    func write(_ chunk: Chunk) throws(ColumnarError) { try write(chunk, rows: 0..<chunk.rowCount) }
+}
+
 extension ParquetFileWriter: TableFileWriter {}
 extension CSVFileWriter: TableFileWriter {}

@@ -122,9 +122,21 @@ public enum DatasetCleaner {
             report.add(sweep, dataset: path)
             return report
         }
-        // A directory of datasets: every entry a directory StreamGen claims.
-        let names = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
+        // A directory of datasets: every entry a directory StreamGen claims, or a file the
+        // fixture tree's index claims with its size (the index itself too).
+        var names = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
         guard !names.isEmpty else { return report }
+        var treeFiles: [(name: String, bytes: Int64)] = []
+        if let index = EcommerceRun.treeIndex(dataset.root), let own = try? dataset.root.openFile(EcommerceRun.treeIndexName) {
+            treeFiles.append((EcommerceRun.treeIndexName, own.size))
+            for f in index.files where names.contains(f.name) {
+                guard dataset.root.kind(f.name) == .file, let file = try? dataset.root.openFile(f.name), file.size == f.bytes else {
+                    throw .output("refusing to clean '\(path)': '\(RelativePath.printable(f.name))' is not the file the fixture tree's \(EcommerceRun.treeIndexName) records (changed or replaced); nothing was removed")
+                }
+                treeFiles.append(f)
+            }
+            names.removeAll { n in treeFiles.contains { $0.name == n } }
+        }
         var children: [(String, DatasetDirectory)] = []
         for name in names {
             let childPath = path.hasSuffix("/") ? path + name : path + "/" + name
@@ -147,6 +159,14 @@ public enum DatasetCleaner {
                 dataset.root.removeDirectoryIfEmpty(String(childPath.split(separator: "/").last ?? ""))
             }
             report.add(sweep, dataset: childPath)
+        }
+        // The tree's own files last, the index after what it claims.
+        for f in treeFiles.reversed() {
+            if !dryRun {
+                do { try dataset.root.removeFile(f.name) } catch { throw .output("cleaning '\(path)': \(error)") }
+            }
+            report.files.append((path.hasSuffix("/") ? path : path + "/") + f.name)
+            report.bytes += f.bytes
         }
         return report
     }

@@ -328,7 +328,7 @@ struct Catalog: Sendable {
 
         // 72 % of the catalog exists before the period; the import job that starts on day 4
         // adds the other 28 % between then and the end of the period (when the period has a day 4).
-        let imported = days >= 4 ? Int((Double(count) * 0.28).rounded()) : 0
+        let imported = days >= 4 ? Int((Double(count) * SpecFigures.schemaDriftShare).rounded()) : 0
         established = count - imported
         let importStart = (startDay + 3) * 86_400_000_000
         let importSpan = (startDay + Int64(days)) * 86_400_000_000 - importStart
@@ -425,6 +425,8 @@ struct SessionPlan: Sendable {
     let regular: [Int]
     let signups: [Int]
     let shards: [Shard]
+    /// The hourly curve regular sessions start on.
+    let curve: HourCurve
 
     /// Events one session averages (measured on the model, see `EcommerceTests`), used to turn
     /// the spec's daily event volumes into sessions.
@@ -455,5 +457,6 @@ struct SessionPlan: Sendable {
         self.regular = regular
         self.signups = signups
         self.shards = shards
+        curve = users.curve
     }
 }

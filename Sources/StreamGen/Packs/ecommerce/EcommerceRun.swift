@@ -12,6 +12,8 @@ public struct EcommerceOptions: Sendable {
     public var scenarios: [EcommerceScenario]?
     public var outDirectory: String
     public var layout: OutputLayout = .hive
+    /// Parquet (spec §5.3), or CSV with a header for loaders without a Parquet reader.
+    public var format: OutputFormat = .parquet
     /// Spec §5.3 asks for snappy.
     public var codec: CompressionCodec = .snappy
     public var zstdLevel: Int32 = Compressor.defaultZstdLevel
@@ -64,9 +66,11 @@ public enum EcommerceRun {
             throw .invalidOption("scenario \(s.name) puts its anomaly on day \(s.lastDay); --days \(options.days) ends before it (use at least --days \(s.lastDay))")
         }
         let threads = options.threads ?? FileSystem.coreCount()
-        let needed = GenerateOptions.baseMemory + threads * perWorkerMemory
-        if options.memoryLimit < GenerateOptions.baseMemory + perWorkerMemory {
-            throw .invalidOption("--memory-limit \(options.memoryLimit >> 20) MiB is too small: the ecommerce pack needs \(needed >> 20) MiB with \(threads) thread(s) (\(GenerateOptions.baseMemory >> 20) MiB plus \(perWorkerMemory >> 20) MiB per thread)")
+        let census = AnomalyPlan.memoryBound(scale: options.scale, scenarios: options.scenarios ?? [.baseline])
+        let needed = GenerateOptions.baseMemory + census + threads * perWorkerMemory
+        if options.memoryLimit < GenerateOptions.baseMemory + census + perWorkerMemory {
+            let plan = census > 0 ? ", \(census >> 20) MiB for the scenarios' census at --scale \(options.scale)" : ""
+            throw .invalidOption("--memory-limit \(options.memoryLimit >> 20) MiB is too small: the ecommerce pack needs \(needed >> 20) MiB with \(threads) thread(s) (\(GenerateOptions.baseMemory >> 20) MiB plus \(perWorkerMemory >> 20) MiB per thread\(plan))")
         }
     }
 
@@ -80,7 +84,123 @@ public enum EcommerceRun {
         for scenario in options.scenarios ?? [.baseline] {
             summaries.append(try await generate(scenario, options: options, progress: progress))
         }
+        if options.scenarios != nil { try writeTreeScript(options) }
         return summaries
+    }
+
+    /// The fixture tree's own `load_duckdb.sql`, beside the fixtures' directories: it loads the
+    /// fixture a DuckDB variable names (`SET VARIABLE fixture = 'null_spike';`, baseline when
+    /// unset), so one script serves every fixture. Replaced in one rename.
+    static func writeTreeScript(_ options: EcommerceOptions) throws(GenerateError) {
+        var s = """
+            -- Load one StreamGen ecommerce fixture of this tree into DuckDB: name it first, then read this script.
+            -- Run it from this directory:
+            --   duckdb demo.duckdb -c "SET VARIABLE fixture = 'null_spike'" -c ".read load_duckdb.sql"
+            -- Without the variable it loads the baseline. Each fixture's directory holds its own load_duckdb.sql too.
+            -- Fixtures: \((options.scenarios ?? []).map(\.name).joined(separator: ", "))
+            SET VARIABLE fixture = COALESCE(getvariable('fixture'), 'baseline');
+
+            """
+        if options.format == .csv {
+            s += "-- schema_drift's import file holds text prices: products.price is VARCHAR there, DECIMAL(10,2) elsewhere.\n"
+            s += "SET VARIABLE streamgen_price_type = CASE WHEN getvariable('fixture') = 'schema_drift' THEN 'VARCHAR' ELSE 'DECIMAL(10,2)' END;\n"
+        }
+        for name in EcommerceTables.names {
+            let source = duckdbSource(name, layout: options.layout, format: options.format, priceType: "getvariable('streamgen_price_type')",
+                                      fixture: "getvariable('fixture')")
+            s += "CREATE OR REPLACE TABLE \(name) AS SELECT * FROM \(source);\n"
+        }
+        s += """
+
+            SELECT getvariable('fixture') AS fixture, (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM orders) AS orders,
+                   (SELECT COUNT(*) FROM order_items) AS order_items, (SELECT COUNT(*) FROM events) AS events;
+
+            """
+        do {
+            let root = try DirectoryHandle.open(options.outDirectory, create: false)
+            try root.writeAtomically(treeScriptName, Array(s.utf8))
+            let script = try root.openFile(treeScriptName)
+            // The tree's index: its fixtures, and the script with its size, so that `clean`
+            // can tell it from a foreign file and `validate` can take the tree's directory.
+            let fixtures = try root.names().sorted().filter { name in
+                root.kind(name) == .directory && (try? root.directory(name, create: false).openFile(Manifest.fileName)) != nil
+            }
+            let index = JSONValue.object([
+                ("generator", .string("streamgen")), ("pack", .string(EcommercePack.name)),
+                ("fixtures", .array(fixtures.map { .string($0) })),
+                ("files", .array([.object([("path", .string(treeScriptName)), ("bytes", .int(script.size)), ("sha256", .string(try script.sha256()))])])),
+            ])
+            try root.writeAtomically(treeIndexName, Array(index.serialized().utf8) + [10])
+        } catch {
+            throw .output("writing \(options.outDirectory)/\(treeScriptName): \(error)")
+        }
+    }
+
+    /// The fixture directories of the fixture tree at `path` (the directory `--scenario` wrote
+    /// into), as its index lists them; nil when `path` is not one.
+    public static func fixtureDirectories(in path: String) -> [String]? {
+        guard let root = try? DirectoryHandle.open(path, create: false), (try? root.openFile(Manifest.fileName)) == nil,
+              let index = treeIndex(root) else { return nil }
+        return index.fixtures.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
+    }
+
+    /// The fixture tree's files beside its fixtures.
+    public static let treeScriptName = "load_duckdb.sql"
+    public static let treeIndexName = "fixtures.json"
+
+    /// The fixtures a fixture tree's index lists, and the files it claims with their sizes; nil
+    /// when `root` holds no index.
+    static func treeIndex(_ root: DirectoryHandle) -> (fixtures: [String], files: [(name: String, bytes: Int64)])? {
+        guard let bytes = try? root.read(treeIndexName, limit: 1 << 20),
+              let index = try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)),
+              case .string(EcommercePack.name)? = index["pack"], case .array(let fixtures)? = index["fixtures"], case .array(let files)? = index["files"]
+        else { return nil }
+        var claimed: [(String, Int64)] = []
+        for f in files {
+            guard let name = f["path"]?.string, RelativePath.problem(component: name) == nil, let size = f["bytes"]?.intValue else { return nil }
+            claimed.append((name, size))
+        }
+        let names = fixtures.compactMap(\.string).filter { RelativePath.problem(component: $0) == nil }
+        return (names, claimed)
+    }
+
+    /// The DuckDB table expression reading `table` of a fixture: from the current directory, or
+    /// (`fixture`, a SQL expression naming the fixture's directory) from below it. CSV files are
+    /// read with the schema's types; `priceType` is the SQL expression of products.price's type
+    /// where it differs from DECIMAL(10,2).
+    static func duckdbSource(_ table: String, layout: OutputLayout, format: OutputFormat, priceType: String?, fixture: String?) -> String {
+        let ext = format.fileExtension
+        let glob = layout == .flat ? "\(table).\(ext)" : table == "events" ? "events/*/*.\(ext)" : "\(table)/*.\(ext)"
+        let path = fixture.map { "\($0) || '/\(glob)'" } ?? "'\(glob)'"
+        let hive = layout == .hive && table == "events" ? ", hive_partitioning = true" : ""
+        switch format {
+        case .parquet:
+            let union = layout == .hive && table == "products" ? ", union_by_name = true" : ""
+            return "read_parquet(\(path)\(hive)\(union))"
+        case .csv:
+            let schema = table == "products" ? EcommerceTables.products(priceAsText: false) : EcommerceTables.schema(of: table)
+            let columns = schema.columns.map { c -> String in
+                let type = c.name == "price" && priceType != nil ? priceType! : "'\(duckdbType(c.type))'"
+                return "'\(c.name)': \(type)"
+            }
+            return "read_csv(\(path), header = true\(hive), columns = {\(columns.joined(separator: ", "))})"
+        }
+    }
+
+    /// The DuckDB type of a column type.
+    static func duckdbType(_ type: ColumnType) -> String {
+        switch type {
+        case .boolean: return "BOOLEAN"
+        case .int32: return "INTEGER"
+        case .int64: return "BIGINT"
+        case .double: return "DOUBLE"
+        case .string, .uuid: return "VARCHAR"
+        case .json: return "JSON"
+        case .date: return "DATE"
+        case .timestamp(let utc): return utc ? "TIMESTAMPTZ" : "TIMESTAMP"
+        case .decimal(let p, let s): return "DECIMAL(\(p),\(s))"
+        case .binary, .fixedBinary: return "BLOB"
+        }
     }
 
     static func generate(_ scenario: EcommerceScenario, options: EcommerceOptions, progress: RunProgress) async throws(GenerateError) -> FixtureSummary {
@@ -90,10 +210,13 @@ public enum EcommerceRun {
         let dataset = try prepareDirectory(directory, overwrite: options.overwrite, journal: journal)
         let model = EcommerceModel(seed: options.seed, startDay: options.startDay, days: options.days, scale: options.scale, scenario: scenario)
         let threads = options.threads ?? FileSystem.coreCount()
-        let concurrency = max(1, min(threads, (options.memoryLimit - GenerateOptions.baseMemory) / perWorkerMemory, model.plan.shards.count))
-        let writer = FixtureWriter(model: model, options: options, root: dataset.root, directory: directory, progress: progress, threads: threads)
+        let censusMemory = AnomalyPlan.memoryBound(scale: options.scale, scenarios: [scenario])
+        let concurrency = max(1, min(threads, (options.memoryLimit - GenerateOptions.baseMemory - censusMemory) / perWorkerMemory, model.plan.shards.count))
         progress.rowsTotal.add(Int(model.plan.shards.reduce(0.0) { $0 + Double($1.sessions.count) * SessionPlan.eventsPerSession }), ordering: .relaxed)
+        let writer: FixtureWriter
         do {
+            let plan = try await census(model, concurrency: concurrency, progress: progress)
+            writer = FixtureWriter(model: model, plan: plan, options: options, root: dataset.root, directory: directory, progress: progress, threads: threads)
             try writer.serialPhase { () throws(ColumnarError) in
                 try writer.writeCategories()
                 try writer.writeProducts()
@@ -121,8 +244,34 @@ public enum EcommerceRun {
                               bytesByTable: bytesByTable, severity: writer.severity)
     }
 
+    /// The scenario's census (spec §3's magnitudes drawn as exact quotas): `concurrency` workers
+    /// simulate the shards holding the anomaly's population without writing a row, then its
+    /// decisions are drawn from what they counted. Nothing to count for the baseline and the
+    /// schema drift, whose quota is a share of the catalog.
+    static func census(_ model: EcommerceModel, concurrency: Int, progress: RunProgress) async throws(ColumnarError) -> AnomalyPlan {
+        let shards = AnomalyPlan.censusShards(model)
+        guard !shards.isEmpty else { return .empty }
+        let state = CensusState(shards: model.plan.shards.count)
+        let start = MonotonicClock.nanoseconds()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(concurrency, shards.count) {
+                group.addTask {
+                    while !progress.isCancelled {
+                        let i = state.next.add(1, ordering: .relaxed).oldValue
+                        guard i < shards.count else { return }
+                        let census = SessionSimulator.census(shards[i], model: model)
+                        state.results.withLock { $0[shards[i]] = census }
+                    }
+                }
+            }
+        }
+        progress.add(StageTimes(generating: MonotonicClock.since(start)))
+        if progress.isCancelled { throw .invalidData("stopped: \(progress.cancellationReason ?? "interrupted")") }
+        return AnomalyPlan.draw(model, census: state.results.withLock { $0 })
+    }
+
     /// Names a fixture writes besides its tables.
-    static let otherFileNames = ["ground_truth.parquet", "load_duckdb.sql", "schema.sql"]
+    static let otherFileNames = ["ground_truth.parquet", "ground_truth.csv", "load_duckdb.sql", "schema.sql"]
 
     /// What a fixture's journal claims: the six tables' directories (hive) or files (flat), and
     /// the ground truth and SQL files.
@@ -130,9 +279,9 @@ public enum EcommerceRun {
         var claims: [Journal.Claim] = []
         for name in EcommerceTables.names {
             if options.layout == .flat {
-                claims.append(.file(try! RelativePath(components: [name + ".parquet"])))  // Safe: fixed names.
+                claims.append(.file(try! RelativePath(components: [name + "." + options.format.fileExtension])))  // Safe: fixed names.
             } else {
-                claims.append(.tree(name: name, partitionKeys: name == "events" ? ["date"] : [], extensions: ["parquet"]))
+                claims.append(.tree(name: name, partitionKeys: name == "events" ? ["date"] : [], extensions: [options.format.fileExtension]))
             }
         }
         for name in otherFileNames { claims.append(.file(try! RelativePath(components: [name]))) }
@@ -160,6 +309,8 @@ public enum EcommerceRun {
 /// the ground truth and the manifest.
 final class FixtureWriter: Sendable {
     let model: EcommerceModel
+    /// The scenario's decisions, drawn from its census.
+    let plan: AnomalyPlan
     let options: EcommerceOptions
     /// The fixture directory: every file is created below it, no link followed.
     let root: DirectoryHandle
@@ -179,8 +330,10 @@ final class FixtureWriter: Sendable {
     /// without a session worker (fewer shards than threads) idle through that phase too.
     let threads: Int
 
-    init(model: EcommerceModel, options: EcommerceOptions, root: DirectoryHandle, directory: String, progress: RunProgress, threads: Int) {
+    init(model: EcommerceModel, plan: AnomalyPlan, options: EcommerceOptions, root: DirectoryHandle, directory: String, progress: RunProgress,
+         threads: Int) {
         self.model = model
+        self.plan = plan
         self.options = options
         self.root = root
         self.directory = directory
@@ -198,14 +351,18 @@ final class FixtureWriter: Sendable {
 
     var flat: Bool { options.layout == .flat }
 
-    /// `users.parquet` (flat) or `users/part-00000.parquet` (hive).
+    /// `users.parquet` (flat) or `users/part-00000.parquet` (hive); `.csv` for CSV.
     func path(_ table: String, part: Int = 0) -> String {
-        flat ? "\(table).parquet" : "\(table)/\(HivePath.fileName(part: part, format: .parquet))"
+        flat ? "\(table).\(options.format.fileExtension)" : "\(table)/\(HivePath.fileName(part: part, format: options.format))"
     }
 
-    func makeWriter(_ relative: String, schema: Schema, compressor: Compressor? = nil) throws(ColumnarError) -> ParquetFileWriter {
+    /// A writer of the run's format for `relative` (its extension says which).
+    func makeWriter(_ relative: String, schema: Schema, compressor: Compressor? = nil) throws(ColumnarError) -> any TableFileWriter {
         let parts = relative.split(separator: "/").map(String.init)
         let dir = try root.directory(parts.dropLast(), create: true)
+        if relative.hasSuffix(".csv") {
+            return try CSVFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, checksum: true)
+        }
         return try ParquetFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, options: writerOptions, compressor: compressor)
     }
 
@@ -215,7 +372,7 @@ final class FixtureWriter: Sendable {
         others.withLock { $0.append(record) }
     }
 
-    func close(_ writer: ParquetFileWriter, relative: String, partition: [String: String] = [:], shard: Int = 0) throws(ColumnarError) {
+    func close(_ writer: any TableFileWriter, relative: String, partition: [String: String] = [:], shard: Int = 0) throws(ColumnarError) {
         let summary = try writer.close()
         progress.add(writer.timing)
         progress.uncompressedBytesDone.add(Int(summary.uncompressedBytes), ordering: .relaxed)
@@ -342,14 +499,14 @@ final class FixtureWriter: Sendable {
                         do throws(ColumnarError) {
                             let simulateStart = MonotonicClock.nanoseconds()
                             let spare = spareEvents.take()
-                            var output = SessionSimulator.simulate(shards[k], model: self.model, spareEvents: spare)
+                            var output = SessionSimulator.simulate(k, model: self.model, plan: self.plan, spareEvents: spare)
                             times.generating += MonotonicClock.since(simulateStart)
                             if !self.flat {
                                 let mainDay = output.eventChunks.max { $0.chunk.rowCount < $1.chunk.rowCount }?.day
                                 for day in output.events.indices {
                                     guard var chunk = output.events[day].take() else { continue }
                                     let date = formatISODate(self.model.startDay + Int64(day))
-                                    let relative = "events/date=\(date)/\(HivePath.fileName(part: k, format: .parquet))"
+                                    let relative = "events/date=\(date)/\(HivePath.fileName(part: k, format: self.options.format))"
                                     let w = try self.makeWriter(relative, schema: EcommerceTables.events, compressor: compressor)
                                     try w.write(chunk)
                                     try self.close(w, relative: relative, partition: ["date": date], shard: k)
@@ -431,7 +588,9 @@ final class FixtureWriter: Sendable {
     var severity: Double? {
         let t = truth.withLock { $0 }
         guard model.scenario != .baseline, t.population > 0 else { return nil }
-        return Double(t.affected) / Double(t.population)
+        // duplicates: the spec's figure is day 6's share; day 7's residual is not in the population.
+        let affected = model.scenario == .duplicates ? t.byDay[SpecFigures.duplicateShares[0].day, default: 0] : t.affected
+        return Double(affected) / Double(t.population)
     }
 
     func rowCounts() -> [String: Int64] {
@@ -450,9 +609,9 @@ final class FixtureWriter: Sendable {
 /// first: a finished shard is parked until every earlier one is in.
 final class OrderedSink: @unchecked Sendable {
     // The writers are touched only by the one caller that holds `draining`.
-    var orders: ParquetFileWriter?
-    var items: ParquetFileWriter?
-    var events: ParquetFileWriter?
+    var orders: (any TableFileWriter)?
+    var items: (any TableFileWriter)?
+    var events: (any TableFileWriter)?
 
     private struct State {
         var next = 0
@@ -489,6 +648,13 @@ final class OrderedSink: @unchecked Sendable {
     }
 }
 
+/// The census workers' shared state: the next shard to count and what each counted.
+private final class CensusState: Sendable {
+    let next = Atomic<Int>(0)
+    let results: Mutex<[ShardCensus?]>
+    init(shards: Int) { results = Mutex(Array(repeating: nil, count: shards)) }
+}
+
 /// The session workers' shared state: the next shard to take and the first failure.
 private final class SessionRunState: Sendable {
     let next = Atomic<Int>(0)
@@ -503,7 +669,7 @@ public struct EcommercePack: Pack {
 
     public var name: String { EcommercePack.name }
     public let summary = "E-commerce platform (spec 000): users, categories, products, orders, order_items and events from one session simulation, with six anomaly scenarios"
-    public let accepts: Set<GenerateOption> = [.scenario]
+    public let accepts: Set<GenerateOption> = [.scenario, .csv]
     public var defaultStartDay: Int64 { EcommerceModel.defaultStartDay }
 
     public var description: PackDescription {
@@ -511,7 +677,7 @@ public struct EcommercePack: Pack {
             period: "7 day(s) from 2024-01-08",
             tables: [
                 .init(name: "users", rows: "10,000 rows"), .init(name: "categories", rows: "50 rows"), .init(name: "products", rows: "500 rows"),
-                .init(name: "orders", rows: "about 5,000 rows"), .init(name: "order_items", rows: "about 12,000 rows"),
+                .init(name: "orders", rows: "about 5,000 rows"), .init(name: "order_items", rows: "about 12,500 rows"),
                 .init(name: "events", rows: "about 500,000 rows", details: "partitioned by date"),
             ],
             scenarios: EcommerceScenario.allCases.map(\.name) + ["all"],
@@ -520,8 +686,8 @@ public struct EcommercePack: Pack {
 
     /// The pack's options for `request`.
     public func options(_ request: GenerateRequest) throws(GenerateError) -> EcommerceOptions {
-        if request.rows != nil || request.tables != nil || request.shard != nil || request.format == .csv {
-            let name = request.rows != nil ? "--rows" : request.tables != nil ? "--tables" : request.shard != nil ? "--shard" : "--format csv"
+        if request.rows != nil || request.tables != nil || request.shard != nil {
+            let name = request.rows != nil ? "--rows" : request.tables != nil ? "--tables" : "--shard"
             throw .invalidOption("\(name) does not apply to the ecommerce pack: its tables come from one session simulation (use --scale, --days and --scenario)")
         }
         try request.check(against: self)
@@ -548,6 +714,7 @@ public struct EcommercePack: Pack {
         if let c = request.codec { o.codec = c }
         o.zstdLevel = request.zstdLevel
         if let l = request.layout { o.layout = l }
+        if let f = request.format { o.format = f }
         o.threads = request.threads
         o.overwrite = request.overwrite
         o.commandLine = request.commandLine

@@ -1,7 +1,8 @@
 import Columnar
 
 /// The six tables' file schemas: spec §1.2's columns and types, then the context columns a root
-/// cause is found with (`inserted_at` on events; session, device, channel and app version on orders).
+/// cause is found with (`inserted_at`, platform, channel and app version on events; session, device,
+/// channel, app version and platform on orders).
 public enum EcommerceTables {
     public static let names = ["users", "categories", "products", "orders", "order_items", "events"]
 
@@ -13,6 +14,11 @@ public enum EcommerceTables {
     static let statuses = ["pending", "paid", "shipped", "delivered", "cancelled"]
     static let paymentMethods = ["card", "paypal", "applepay", "crypto"]
     static let channels = ["web", "app"]
+    /// Where a session runs: the website, or the iOS or Android app.
+    static let platforms = ["web", "ios", "android"]
+    /// The app's releases: 2.3.0 current, some users on older ones; 2.3.1 is null_spike's broken
+    /// release, out from day 3 14:00 UTC to the end of day 5.
+    static let appVersions = ["2.1.9", "2.2.4", "2.3.0", "2.3.1"]
 
     static let timestamp = ColumnType.timestamp(isAdjustedToUTC: false)
     static let money = ColumnType.decimal(precision: 10, scale: 2)
@@ -66,7 +72,8 @@ public enum EcommerceTables {
         Column("session_id", .uuid(.string), encoding: .plain),
         Column("device_type", .string, .optional, dictionary: dictionary(EcommerceModel.devices)),
         Column("channel", .string, dictionary: dictionary(channels)),
-        Column("app_version", .string, .optional),
+        Column("app_version", .string, .optional, dictionary: dictionary(appVersions)),
+        Column("platform", .string, dictionary: dictionary(platforms)),
     ])
 
     static let orderItems = try! Schema([
@@ -90,7 +97,26 @@ public enum EcommerceTables {
         Column("country", .string, .optional, dictionary: dictionary(EcommerceModel.countries)),
         Column("created_at", timestamp),
         Column("inserted_at", timestamp),
+        Column("platform", .string, dictionary: dictionary(platforms)),
+        Column("channel", .string, dictionary: dictionary(channels)),
+        Column("app_version", .string, .optional, dictionary: dictionary(appVersions)),
     ])
+
+    /// The file schema of `table` (products with DECIMAL prices).
+    static func schema(of table: String) -> Schema {
+        switch table {
+        case "users": return users
+        case "categories": return categories
+        case "products": return products(priceAsText: false)
+        case "orders": return orders
+        case "order_items": return orderItems
+        case "ground_truth": return groundTruth
+        default: return events
+        }
+    }
+
+    /// `ground_truth.parquet` (or `.csv`): the id lists too long for the manifest.
+    static let groundTruth = try! Schema([Column("list", .string), Column("id", .uuid(.string), encoding: .plain)])
 
     /// PostgreSQL DDL for the fixture (spec §1.2, plus the context columns).
     static func postgresDDL(priceAsText: Bool) -> String {
@@ -138,7 +164,8 @@ public enum EcommerceTables {
             session_id      VARCHAR(36) NOT NULL,
             device_type     VARCHAR(20),
             channel         VARCHAR(10) NOT NULL,
-            app_version     VARCHAR(20)
+            app_version     VARCHAR(20),
+            platform        VARCHAR(10) NOT NULL
         );
 
         -- order_item_id stays unique in every scenario: the duplicates scenario repeats
@@ -163,7 +190,10 @@ public enum EcommerceTables {
             device_type      VARCHAR(20),
             country          VARCHAR(2),
             created_at       TIMESTAMP NOT NULL,
-            inserted_at      TIMESTAMP NOT NULL
+            inserted_at      TIMESTAMP NOT NULL,
+            platform         VARCHAR(10) NOT NULL,
+            channel          VARCHAR(10) NOT NULL,
+            app_version      VARCHAR(20)
         );
 
         """

@@ -13,10 +13,13 @@ struct SessionShardOutput {
     var truth = AnomalyTally()
     /// Events generated per created_at day (index) before any scenario removed some.
     var eventsByDay: [Int]
+    /// A census run's findings (nothing else is filled then).
+    var census: ShardCensus?
 
-    init(days: Int) {
+    init(days: Int, census: Bool = false) {
         events = Array(repeating: nil, count: days)
         eventsByDay = Array(repeating: 0, count: days)
+        self.census = census ? ShardCensus(days: days) : nil
     }
 
     /// The partition days that received events, in order, with their chunks.
@@ -32,6 +35,10 @@ struct AnomalyTally {
     var population = 0
     var lists: [String: [String]] = [:]
     var byDay: [Int: Int] = [:]
+    /// The business impact a demo quotes: the orders the anomaly reaches and their money (cents):
+    /// revenue without a user, untracked, or counted twice, as the scenario has it.
+    var impactOrders = 0
+    var impactCents: Int64 = 0
 
     /// One affected row on `day`, its id in `list`.
     mutating func record(_ list: String, _ id: (UInt64, UInt64), day: Int) {
@@ -51,6 +58,8 @@ struct AnomalyTally {
         population += other.population
         for (k, v) in other.lists { lists[k, default: []].append(contentsOf: v) }
         for (k, v) in other.byDay { byDay[k, default: 0] += v }
+        impactOrders += other.impactOrders
+        impactCents += other.impactCents
     }
 }
 
@@ -59,6 +68,10 @@ struct AnomalyTally {
 struct SessionSimulator {
     let model: EcommerceModel
     var out: SessionShardOutput
+    /// The scenario's decisions, drawn from the census (empty while the census runs).
+    let plan: AnomalyPlan
+    /// A census counts the scenario's population and candidates and writes no rows.
+    let isCensus: Bool
 
     private let referrers = AliasTable(weights: Words.referrerWeights)
     private let actions = AliasTable(weights: [0.2, 0.3, 0.5])
@@ -77,8 +90,10 @@ struct SessionSimulator {
     /// Search terms (product nouns, lowercased) and their result pages, `/search?q=term+words`.
     private static let searchTerms = (0..<Words.productNouns.count).map { Array(Words.productNouns.word($0).lowercased().utf8) }
     private static let searchPages = searchTerms.map { Array("/search?q=".utf8) + $0.map { $0 == UInt8(ascii: " ") ? UInt8(ascii: "+") : $0 } }
-    /// The app versions of app sessions: 2.3.0 mostly, some users on older releases.
-    private static let appVersions = ["2.3.0", "2.3.0", "2.3.0", "2.3.0", "2.2.4", "2.3.0", "2.1.9", "2.3.0"]
+    /// The app versions of app sessions (codes into `EcommerceTables.appVersions`): 2.3.0
+    /// mostly, some users on older releases.
+    private static let appVersions: [UInt32] = [2, 2, 2, 2, 1, 2, 0, 2]
+    private static let brokenRelease: UInt32 = 3
 
     // Per-session state.
     private var ids = SplitMix64(state: 0)
@@ -88,8 +103,19 @@ struct SessionSimulator {
     private var userIndex: Int?
     private var device = 0
     private var country = 0
+    private var platform: UInt32 = 0
+    private var app = false
+    private var version: UInt32?
+    private var global = 0
     private var ended = false
     private var lateInsert: Int64?
+    /// late_arriving: the session's day-2 events so far, and from which of them they arrive late.
+    private var dayTwoEvents = 0
+    private var lateFrom = Int.max
+    private var lateCandidate = false
+    /// volume_drop: per day, the EU events this shard still drops and those it has still to see.
+    private var dropLeft: [Int: (drop: Int, of: Int)] = [:]
+    private var dropStream = SplitMix64(state: 0)
     private var eventIndex: Int64 = 0
     private var page: [UInt8] = []
     private var previousPage: [UInt8] = []
@@ -100,26 +126,39 @@ struct SessionSimulator {
     /// - Parameter spareEvents: an emptied events chunk to reuse (a worker hands back its last
     ///   shard's largest), so that a run does not grow a new chunk per shard by doubling, which
     ///   copies it several times and leaves the smaller buffers behind as heap fragments.
-    init(model: EcommerceModel, spareEvents: Chunk? = nil) {
+    init(model: EcommerceModel, plan: AnomalyPlan = .empty, shard: Int = 0, census: Bool = false, spareEvents: Chunk? = nil) {
         self.model = model
-        self.out = SessionShardOutput(days: model.days)
+        self.plan = plan
+        self.isCensus = census
+        self.out = SessionShardOutput(days: model.days, census: census)
         self.spareEvents = spareEvents
+        if shard < plan.shardQuotas.count { dropLeft = plan.shardQuotas[shard] }
+        dropStream = model.scenarioKey.adding("drop").cell(shard)
     }
 
     mutating func run(_ shard: SessionPlan.Shard) {
         for s in shard.sessions { session(day: shard.day, index: s, global: shard.dayBase + s) }
     }
 
-    /// Simulates `shard`; the output's chunks are then uniquely the caller's, to reuse.
-    static func simulate(_ shard: SessionPlan.Shard, model: EcommerceModel, spareEvents: consuming Chunk?) -> SessionShardOutput {
-        var simulator = SessionSimulator(model: model, spareEvents: spareEvents)
-        simulator.run(shard)
+    /// Simulates shard `k`; the output's chunks are then uniquely the caller's, to reuse.
+    static func simulate(_ k: Int, model: EcommerceModel, plan: AnomalyPlan, spareEvents: consuming Chunk?) -> SessionShardOutput {
+        var simulator = SessionSimulator(model: model, plan: plan, shard: k, spareEvents: spareEvents)
+        simulator.run(model.plan.shards[k])
         return simulator.out
+    }
+
+    /// Counts shard `k`'s part of the scenario's population and its candidates, writing nothing:
+    /// the same sessions as `simulate`, draw for draw.
+    static func census(_ k: Int, model: EcommerceModel) -> ShardCensus {
+        var simulator = SessionSimulator(model: model, shard: k, census: true)
+        simulator.run(model.plan.shards[k])
+        return simulator.out.census!
     }
 
     /// Session `index` of day `d` (run-wide index `global`).
     mutating func session(day d: Int, index: Int, global: Int) {
         let plan = model.plan
+        self.global = global
         var rng = model.sessionKey.cell(global)
         ids = SplitMix64(state: rng.next())
         anomaly = model.scenarioKey.cell(global)
@@ -160,13 +199,21 @@ struct SessionSimulator {
             device = user.device
             country = user.country
         }
-        let app = device == 0 || (device == 2 && rng.nextBool(probability: 0.5))
+        app = device == 0 || (device == 2 && rng.nextBool(probability: 0.5))
         let appVersion = Self.appVersions[rng.nextIndex(Self.appVersions.count)]
+        platform = app ? (rng.nextBool(probability: 0.55) ? 1 : 2) : 0
+        version = app ? appVersion : nil
+        if model.scenario == .nullSpike && !isCensus && device == 0 { version = nullSpikeVersion(at: time) ?? appVersion }
 
-        // late_arriving: a share of day 2's mobile sessions was queued offline and uploaded on day 5.
+        // late_arriving: day 2's mobile sessions drawn by the plan were queued offline and
+        // uploaded on day 5 (the last session drawn only from part-way through).
         lateInsert = nil
-        if model.scenario == .lateArriving && d == 1 && device == 0 && anomaly.nextBool(probability: 0.055) {
+        dayTwoEvents = 0
+        lateFrom = Int.max
+        lateCandidate = model.scenario == .lateArriving && d == 1 && device == 0
+        if lateCandidate && !isCensus, let pick = self.plan.pick(global) {
             lateInsert = model.dayStart(4) + Int64((6 + 16 * anomaly.nextDouble()) * 3_600_000_000)
+            lateFrom = Int(pick.weight - pick.take)
         }
 
         // Landing.
@@ -194,8 +241,8 @@ struct SessionSimulator {
 
         // Browse loop: 1-10 steps of search (20 %), category page (30 %) or product view (50 %).
         var cart: [(product: Int, quantity: Int)] = []
-        if userID != nil && rng.nextBool(probability: 0.2) {  // a cart saved from an earlier visit
-            for _ in 0..<(1 + rng.nextIndex(3)) {
+        if userID != nil && rng.nextBool(probability: 0.18) {  // a cart saved from an earlier visit
+            for _ in 0..<(1 + rng.nextIndex(4)) {
                 let product = model.catalog.pick(at: time, &rng)
                 if !cart.contains(where: { $0.product == product }) { cart.append((product, 1)) }
             }
@@ -297,7 +344,7 @@ struct SessionSimulator {
             }
             time += Int64(10 + rng.nextIndex(31)) * 1_000_000
             if completes {
-                placeOrder(cart: cart, subtotal: subtotal, at: time, day: d, app: app, appVersion: appVersion, &rng)
+                placeOrder(cart: cart, subtotal: subtotal, at: time, &rng)
             } else {
                 emit(9, at: time) { p, _ in p.jsonOpen("step"); p.jsonInt(lastStep); p.jsonKey("cart_value"); p.jsonMoney(cartValue) }
             }
@@ -307,6 +354,19 @@ struct SessionSimulator {
             setPage("/account")
             emit(12, at: time) { p, _ in p.jsonOpen(nil) }
         }
+        if isCensus && lateCandidate && dayTwoEvents > 0 {
+            out.census!.candidates.append(.init(session: global, day: 1, weight: dayTwoEvents))
+        }
+    }
+
+    /// null_spike: the release a mobile session starting at `time` runs. A session the plan
+    /// names places an order in the window: it runs 2.3.1 if the plan drew it, its usual release
+    /// otherwise; of the others, those in the window run 2.3.1 as often as the release's adoption.
+    private mutating func nullSpikeVersion(at time: Int64) -> UInt32? {
+        if let pick = plan.pick(global) { return pick.selected ? Self.brokenRelease : nil }
+        let windowStart = model.dayStart(2) + SpecFigures.nullSpikeStartHour * 3_600_000_000
+        guard time >= windowStart && time < model.dayStart(5) - 3_600_000_000 else { return nil }
+        return anomaly.nextBool(probability: SpecFigures.brokenReleaseAdoption) ? Self.brokenRelease : nil
     }
 
     /// A user who exists at `micros`, older accounts more active: index ⌊n·u^1.5⌋.
@@ -317,10 +377,7 @@ struct SessionSimulator {
     }
 
     /// Spec §4.4: items from the cart, a discount on 20 % of orders, 5.99 shipping under 50.00.
-    private mutating func placeOrder(
-        cart: [(product: Int, quantity: Int)], subtotal: Int64, at time: Int64, day d: Int, app: Bool, appVersion: String,
-        _ rng: inout SplitMix64
-    ) {
+    private mutating func placeOrder(cart: [(product: Int, quantity: Int)], subtotal: Int64, at time: Int64, _ rng: inout SplitMix64) {
         guard !ended, time < model.periodEnd else { ended = true; return }
         let orderID = uuid4(&ids)
         let discount: Int64 = rng.nextBool(probability: 0.20) ? Int64((Double(subtotal) * (0.05 + 0.20 * rng.nextDouble())).rounded()) : 0
@@ -328,7 +385,7 @@ struct SessionSimulator {
         let total = subtotal - discount + shipping
         var orderIDText: [UInt8] = []
         appendUUIDText(orderID, to: &orderIDText)
-        emit(8, at: time) { p, _ in p.jsonOpen("order_id"); p.jsonString(orderIDText); p.jsonKey("total"); p.jsonMoney(total) }
+        let tracked = emit(8, at: time) { p, _ in p.jsonOpen("order_id"); p.jsonString(orderIDText); p.jsonKey("total"); p.jsonMoney(total) }
 
         // Status as of the end of the period: paid within minutes, shipped in 12-48 h, delivered
         // 1-4 days later; 3 % cancelled, 2 % still pending.
@@ -352,51 +409,77 @@ struct SessionSimulator {
         }
         let payment = payments.sample(&rng)
         var userForOrder = userID
-        var version: String? = app ? appVersion : nil
+        let day = model.dayIndex(time)
+        let pick = plan.pick(global)
 
-        // The scenarios that touch orders.
+        // The scenarios that touch orders: a census counts their population and candidates.
         switch model.scenario {
         case .nullSpike:
-            let windowStart = model.dayStart(2) + 14 * 3_600_000_000
+            let windowStart = model.dayStart(2) + SpecFigures.nullSpikeStartHour * 3_600_000_000
             if time >= windowStart && time < model.dayStart(5) {
                 out.truth.population += 1
-                if device == 0 && anomaly.nextBool(probability: 0.727) {
-                    version = "2.3.1"
-                    if userForOrder != nil {
-                        userForOrder = nil
-                        out.truth.record("affected_order_ids", orderID, day: model.dayIndex(time))
+                if isCensus {
+                    out.census!.population[day] += 1
+                    if userForOrder == nil {
+                        out.census!.guests[day] += 1
+                    } else if device == 0 {
+                        out.census!.candidates.append(.init(session: global, day: day, weight: 1))
                     }
+                } else if version == Self.brokenRelease && userForOrder != nil {
+                    // The broken release loses the user's context at checkout, every time.
+                    userForOrder = nil
+                    out.truth.record("affected_order_ids", orderID, day: day)
+                    out.truth.impactOrders += 1
+                    out.truth.impactCents += total
                 }
             }
         case .orphanedRecords:
-            if model.dayIndex(time) == 3 {
+            if day == 3 {
                 out.truth.population += 1
-                if userForOrder != nil && anomaly.nextBool(probability: 0.082) {
+                if isCensus {
+                    out.census!.population[day] += 1
+                    if userForOrder != nil { out.census!.candidates.append(.init(session: global, day: day, weight: 1)) }
+                } else if pick?.selected == true {
                     var deleted = model.deletedUserKey.cell(Int(truncatingIfNeeded: orderID.0 >> 1))
                     userForOrder = uuid4(&deleted)
                     out.truth.record("affected_order_ids", orderID, day: 3)
+                    out.truth.impactOrders += 1
+                    out.truth.impactCents += total
+                }
+            }
+        case .duplicates:
+            if SpecFigures.duplicateShares.contains(where: { $0.day == day }) {
+                out.truth.population += day == 5 ? 1 : 0
+                if isCensus {
+                    out.census!.population[day] += 1
+                    out.census!.candidates.append(.init(session: global, day: day, weight: 1))
                 }
             }
         default:
             break
         }
+        if isCensus {
+            // The ids the rows would take, drawn all the same: later events' draws follow them.
+            for _ in cart { _ = uuid4(&ids) }
+            return
+        }
+        if model.scenario == .volumeDrop && !tracked {
+            // The checkout_completed event was lost with the tracking pixel: an untracked order.
+            out.truth.impactOrders += 1
+            out.truth.impactCents += total
+        }
 
         let o = OrderRow(id: orderID, user: userForOrder, status: status, total: total, discount: discount, shipping: shipping,
-                         payment: payment, createdAt: time, updatedAt: updated, session: sessionID, device: device, app: app, version: version)
+                         payment: payment, createdAt: time, updatedAt: updated, session: sessionID, device: device, app: app,
+                         version: version, platform: platform)
         o.append(to: &out.orders)
         if let i = userIndex { out.spend.append((Int32(i), total)) }
 
-        // duplicates: a retry re-inserts every item of ~14.7 % of day 6's orders (0.1 % on day 7).
-        var duplicate = false
-        if model.scenario == .duplicates {
-            let day = model.dayIndex(time)
-            if day == 5 || day == 6 {
-                out.truth.population += day == 5 ? 1 : 0
-                duplicate = anomaly.nextBool(probability: day == 5 ? 0.147 : 0.001)
-                if duplicate {
-                    out.truth.record("affected_order_ids", orderID, day: day)
-                }
-            }
+        // duplicates: a retry re-inserts every item of 14.7 % of day 6's orders (0.1 % of day 7's).
+        let duplicate = model.scenario == .duplicates && pick?.selected == true
+        if duplicate {
+            out.truth.record("affected_order_ids", orderID, day: day)
+            out.truth.impactOrders += 1
         }
         for line in cart {
             let product = model.catalog.products[line.product]
@@ -406,6 +489,12 @@ struct SessionSimulator {
                 let copy = uuid4(&anomaly)
                 appendItem(copy, order: orderIDText, product: product.idText, quantity: line.quantity, price: product.priceCents, at: time)
                 out.truth.add("duplicate_order_item_ids", copy)
+                out.truth.impactCents += product.priceCents * Int64(line.quantity)
+            }
+            if model.scenario == .schemaDrift && product.isImported {
+                // An item priced from the import job's text: what downstream price maths trips on.
+                out.truth.impactOrders += 1
+                out.truth.impactCents += product.priceCents * Int64(line.quantity)
             }
         }
     }
@@ -430,28 +519,44 @@ struct SessionSimulator {
     }
 
     /// Appends one event of type `type` at `time`, its properties written by `properties`;
-    /// applies the volume-drop and late-arrival scenarios.
-    private mutating func emit(_ type: Int, at time: Int64, _ properties: (inout [UInt8], [UInt8]) -> Void) {
-        guard !ended else { return }
-        guard time < model.periodEnd else { ended = true; return }
+    /// applies the volume-drop and late-arrival scenarios. Returns whether the event was written.
+    @discardableResult
+    private mutating func emit(_ type: Int, at time: Int64, _ properties: (inout [UInt8], [UInt8]) -> Void) -> Bool {
+        guard !ended else { return false }
+        guard time < model.periodEnd else { ended = true; return false }
         let id = uuid4(&ids)
         let lag = Int64(200_000 + Int(ids.next() % 5_000_000))
         let day = model.dayIndex(time)
         var inserted = min(time + lag, model.dayStart(day + 1) - 1)
         out.eventsByDay[day] += 1
-        if let late = lateInsert, day == 1 {
-            inserted = late + eventIndex * 1_000
-            out.truth.record("affected_event_ids", id, day: day)
-        }
-        if model.scenario == .lateArriving && day == 1 { out.truth.population += 1 }
-        eventIndex += 1
-        if model.scenario == .volumeDrop && (day == 4 || day == 5) && EcommerceModel.isEU[country] {
+        if model.scenario == .lateArriving && day == 1 {
             out.truth.population += 1
-            if anomaly.nextBool(probability: 0.8) {
-                out.truth.record("dropped_event_ids", id, day: day)
-                keepPreviousPage()
-                return
+            if lateCandidate { dayTwoEvents += 1 }
+            if let late = lateInsert, dayTwoEvents > lateFrom {
+                inserted = late + eventIndex * 1_000
+                out.truth.record("affected_event_ids", id, day: day)
             }
+        }
+        eventIndex += 1
+        if model.scenario == .volumeDrop && SpecFigures.volumeDropDays.contains(day) && EcommerceModel.isEU[country] {
+            out.truth.population += 1
+            if isCensus {
+                out.census!.population[day] += 1
+            } else if let left = dropLeft[day], left.of > 0 {
+                // Selection sampling: exactly the shard's quota of its EU events on this day.
+                let drop = left.drop > 0 && (left.of <= left.drop || dropStream.nextDouble() < Double(left.drop) / Double(left.of))
+                dropLeft[day] = (left.drop - (drop ? 1 : 0), left.of - 1)
+                if drop {
+                    out.truth.record("dropped_event_ids", id, day: day)
+                    keepPreviousPage()
+                    return false
+                }
+            }
+        }
+        if isCensus {
+            if model.scenario == .lateArriving && day == 1 { out.census!.population[1] += 1 }
+            keepPreviousPage()
+            return true
         }
         let partition = model.dayIndex(inserted)
         var chunk = out.events[partition].take() ?? spareEvents.take() ?? Chunk(schema: EcommerceTables.events, capacity: 16_384)
@@ -475,8 +580,12 @@ struct SessionSimulator {
         chunk.columns[8].appendCode(UInt32(country))
         chunk.columns[9].append(time)
         chunk.columns[10].append(inserted)
+        chunk.columns[11].appendCode(platform)
+        chunk.columns[12].appendCode(app ? 1 : 0)
+        if let version { chunk.columns[13].appendCode(version) } else { chunk.columns[13].appendNull() }
         keepPreviousPage()
         out.events[partition] = consume chunk
+        return true
     }
 
     /// The current page becomes the next event's referrer. Copied, not shared: a shared buffer
@@ -501,7 +610,8 @@ private struct OrderRow {
     let session: (UInt64, UInt64)
     let device: Int
     let app: Bool
-    let version: String?
+    let version: UInt32?
+    let platform: UInt32
 
     func append(to chunk: inout Chunk) {
         chunk.columns[0].appendBuilding { appendUUIDText(id, to: &$0) }
@@ -516,7 +626,8 @@ private struct OrderRow {
         chunk.columns[9].appendBuilding { appendUUIDText(session, to: &$0) }
         chunk.columns[10].appendCode(UInt32(device))
         chunk.columns[11].appendCode(app ? 1 : 0)
-        if let version { chunk.columns[12].append(version) } else { chunk.columns[12].appendNull() }
+        if let version { chunk.columns[12].appendCode(version) } else { chunk.columns[12].appendNull() }
+        chunk.columns[13].appendCode(platform)
     }
 }
 

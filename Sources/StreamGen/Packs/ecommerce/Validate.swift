@@ -77,7 +77,7 @@ struct FixtureValidation {
         guard missing.isEmpty && altered.isEmpty else { return }
         for table in EcommerceTables.names {
             var rows: Int64 = 0
-            for path in filesOf[table] ?? [] { rows += try ParquetReader(file: try root.openFile(path)).rowCount }
+            for path in filesOf[table] ?? [] { rows += try FixtureFile(path, table: table, in: root).rowCount }
             if rows != manifest["tables"]?[table]?["row_count"]?.intValue { countMismatch.append("\(table) \(rows) vs \(manifest["tables"]?[table]?["row_count"]?.intValue ?? -1)") }
         }
         check("row counts match the manifest", countMismatch.isEmpty, countMismatch.isEmpty ? "6 tables" : countMismatch.joined(separator: "; "))
@@ -85,10 +85,8 @@ struct FixtureValidation {
         func read(_ table: String, _ columns: [String], _ each: (String, [String: ColumnValues]) throws(ColumnarError) -> Void) throws(ColumnarError) {
             for file in filesOf[table] ?? [] {
                 let path = file.description
-                let reader = try ParquetReader(file: try root.openFile(file))
-                var values: [String: ColumnValues] = [:]
-                for c in columns { values[c] = try reader.read(c) }
-                try each(path, values)
+                let reader = try FixtureFile(file, table: table, in: root)
+                try each(path, try reader.read(columns))
             }
         }
         let truth = try groundTruth(manifest)
@@ -109,12 +107,11 @@ struct FixtureValidation {
         var suffixed = 0
         var productCount = 0
         for path in filesOf["products"] ?? [] {
-            let reader = try ParquetReader(file: try root.openFile(path))
-            let type = reader.column(named: "price")?.typeName ?? "missing"
+            let reader = try FixtureFile(path, table: "products", in: root)
+            let type = try reader.priceType()
             priceTypes[type, default: 0] += Int(reader.rowCount)
-            let ids = try reader.read("product_id")
-            let cats = try reader.read("category_id")
-            let price = try reader.read("price")
+            let columns = try reader.read(["product_id", "category_id", "price"])
+            let ids = columns["product_id"]!, cats = columns["category_id"]!, price = columns["price"]!
             for i in 0..<ids.count {
                 productIDs.insert(ids.bytes[i])
                 if let c = cats.integer(i), !categoryIDs.contains(c) { badCategory += 1 }
@@ -139,14 +136,16 @@ struct FixtureValidation {
         var orderDay: [[UInt8]: Int] = [:]
         var ordersPerDay = [Int](repeating: 0, count: days)
         var nullInWindow = 0, ordersInWindow = 0, nullOutside = 0, ordersOutside = 0, nullWindowMobile = 0
+        var nullByDay = [Int](repeating: 0, count: days), windowOrdersByDay = [Int](repeating: 0, count: days)
+        var brokenReleaseOrders = 0, brokenReleaseWithUser = 0
         var nullIDs = Set<String>()
         var orphanIDs = Set<String>()
         var orphansPerDay = [Int](repeating: 0, count: days)
         var badUpdate = 0
         let windowStart = start + 2 * 86_400_000_000 + 14 * 3_600_000_000
         let windowEnd = start + 5 * 86_400_000_000
-        try read("orders", ["order_id", "user_id", "total_amount", "discount_amount", "shipping_cost", "created_at", "updated_at", "device_type"]) { _, v in
-            let ids = v["order_id"]!, user = v["user_id"]!, created = v["created_at"]!, device = v["device_type"]!
+        try read("orders", ["order_id", "user_id", "total_amount", "discount_amount", "shipping_cost", "created_at", "updated_at", "device_type", "app_version"]) { _, v in
+            let ids = v["order_id"]!, user = v["user_id"]!, created = v["created_at"]!, device = v["device_type"]!, version = v["app_version"]!
             for i in 0..<ids.count {
                 let t = created.integers[i]
                 let d = day(t)
@@ -155,7 +154,11 @@ struct FixtureValidation {
                 orderTotals[ids.bytes[i]] = v["total_amount"]!.integers[i] - v["shipping_cost"]!.integers[i] + v["discount_amount"]!.integers[i]
                 if v["updated_at"]!.integers[i] < t { badUpdate += 1 }
                 let inWindow = t >= windowStart && t < windowEnd
-                if inWindow { ordersInWindow += 1 } else { ordersOutside += 1 }
+                if inWindow { ordersInWindow += 1; windowOrdersByDay[d] += 1 } else { ordersOutside += 1 }
+                if version.string(i) == "2.3.1" {
+                    brokenReleaseOrders += 1
+                    if user.valid[i] { brokenReleaseWithUser += 1 }
+                }
                 if user.valid[i] {
                     if users[user.bytes[i]] == nil {
                         orphansPerDay[max(0, min(days - 1, d))] += 1
@@ -163,6 +166,7 @@ struct FixtureValidation {
                     }
                 } else if inWindow {
                     nullInWindow += 1
+                    nullByDay[d] += 1
                     if device.string(i) == "mobile" { nullWindowMobile += 1 }
                     nullIDs.insert(ids.string(i)!)
                 } else {
@@ -191,6 +195,10 @@ struct FixtureValidation {
                 }
             }
         }
+        let distinctItems = pairs.count
+        let perOrder = Double(distinctItems) / Double(max(orderTotals.count, 1))
+        check("order_items about \(SpecFigures.itemsPerOrder) per order (spec 2.1: 12,500 for 5,000)", abs(perOrder - SpecFigures.itemsPerOrder) <= 0.04 * SpecFigures.itemsPerOrder,
+              "\(round2(perOrder)) (\(distinctItems) distinct items, \(orderTotals.count) orders)")
         check("order_items.order_id resolves", badOrderRef == 0, "\(badOrderRef) unresolved")
         check("order_items.product_id resolves", badProductRef == 0, "\(badProductRef) unresolved")
         let mismatched = orderTotals.filter { itemSums[$0.key] != $0.value }.map(\.key)
@@ -205,16 +213,26 @@ struct FixtureValidation {
         var outside = 0, beforeUser = 0, unknownUser = 0, anonymous = 0, total = 0
         var misplaced = 0, late = 0
         var lateIDs = Set<String>()
+        var brokenEvents = 0, brokenEventsOffMobileWindow = 0, webWithVersion = 0
         let wantLateIDs = truth["affected_event_ids"] != nil
-        try read("events", ["event_id", "user_id", "created_at", "inserted_at", "country"]) { path, v in
+        try read("events", ["event_id", "user_id", "created_at", "inserted_at", "country", "device_type", "channel", "app_version"]) { path, v in
             var partition: Int?
             for segment in path.split(separator: "/") where segment.hasPrefix("date=") {
                 if let d = parseISODate(String(segment.dropFirst(5))) { partition = Int(d - startDay) }
             }
             let user = v["user_id"]!, created = v["created_at"]!, inserted = v["inserted_at"]!, country = v["country"]!
+            let device = v["device_type"]!, channel = v["channel"]!, version = v["app_version"]!
             for i in 0..<user.count {
                 let t = created.integers[i]
                 total += 1
+                if let release = version.string(i) {
+                    if release == "2.3.1" {
+                        brokenEvents += 1
+                        // The broken release is out from day 3 14:00 to the end of day 5, on phones.
+                        if device.string(i) != "mobile" || t < windowStart - 3_600_000_000 || t >= windowEnd + 3_600_000_000 { brokenEventsOffMobileWindow += 1 }
+                    }
+                    if channel.string(i) != "app" { webWithVersion += 1 }
+                }
                 guard t >= start && t < end else { outside += 1; continue }
                 let d = day(t)
                 eventsPerDay[d] += 1
@@ -240,6 +258,7 @@ struct FixtureValidation {
         check("no event before its user's created_at", beforeUser == 0, "\(beforeUser) events")
         let anonShare = Double(anonymous) / Double(max(total, 1))
         check("anonymous events (NULL user_id) at a realistic rate", anonShare > 0.1 && anonShare < 0.4, percent(anonShare))
+        check("events.app_version only on the app channel", webWithVersion == 0, "\(webWithVersion) web events with an app version")
 
         // Daily volume against the spec's weekday pattern (the volume drop's days are checked below).
         var worst = 0.0
@@ -263,9 +282,17 @@ struct FixtureValidation {
         let nullRate = Double(nullInWindow) / Double(max(ordersInWindow, 1))
         let nullRateOutside = Double(nullOutside) / Double(max(ordersOutside, 1))
         if scenario == .nullSpike {
-            check("null_spike: orders.user_id NULL from day 3 14:00 to day 5 about 40 %", abs(nullRate - 0.40) <= 0.06, percent(nullRate))
+            for (d, share) in SpecFigures.nullSpikeRates where d < days {
+                let rate = Double(nullByDay[d]) / Double(max(windowOrdersByDay[d], 1))
+                check("null_spike: orders.user_id NULL on day \(d + 1)\(d == 2 ? " from 14:00 UTC" : "") at \(percent(share)) (spec 3.1)",
+                      spec(share, rate, windowOrdersByDay[d]), "\(percent(rate)) of \(windowOrdersByDay[d]) orders\(tolerance(share, windowOrdersByDay[d]))")
+            }
             check("null_spike: NULLs outside the window at the baseline rate", nullRateOutside <= 0.005, percent(nullRateOutside))
             check("null_spike: the window's NULLs come from mobile", Double(nullWindowMobile) >= 0.95 * Double(nullInWindow), "\(nullWindowMobile) of \(nullInWindow)")
+            check("null_spike: every order from app 2.3.1 lost its user (the smoking gun)", brokenReleaseOrders > 0 && brokenReleaseWithUser == 0,
+                  "\(brokenReleaseOrders) orders from 2.3.1, \(brokenReleaseWithUser) with a user_id")
+            check("null_spike: events carry app 2.3.1 on phones, from day 3 14:00 to day 5 only", brokenEvents > 0 && brokenEventsOffMobileWindow == 0,
+                  "\(brokenEvents) events from 2.3.1, \(brokenEventsOffMobileWindow) elsewhere")
             // The window also holds the baseline's rare guest checkouts, which are not the anomaly's.
             let listed = truth["affected_order_ids"] ?? []
             let guests = nullIDs.subtracting(listed).count
@@ -273,12 +300,14 @@ struct FixtureValidation {
                   "\(nullIDs.count) NULL orders in the window: \(listed.count) in the ground truth, \(guests) guest checkouts")
         } else {
             check("orders.user_id NULL at the baseline rate only", max(nullRate, nullRateOutside) <= 0.005, "\(percent(nullRate)) in day 3-5 window, \(percent(nullRateOutside)) elsewhere")
+            check("no app 2.3.1 (null_spike's release) outside its scenario", brokenEvents == 0 && brokenReleaseOrders == 0, "\(brokenEvents) events, \(brokenReleaseOrders) orders")
         }
 
         let orphanTotal = orphansPerDay.reduce(0, +)
         if scenario == .orphanedRecords {
             let share = Double(orphansPerDay[3]) / Double(max(ordersPerDay[3], 1))
-            check("orphaned_records: about 8.2 % of day 4 orders reference missing users", abs(share - 0.082) <= 0.03, percent(share))
+            check("orphaned_records: \(percent(SpecFigures.orphanShare)) of day 4 orders reference missing users (spec 3.6)",
+                  spec(SpecFigures.orphanShare, share, ordersPerDay[3]), "\(percent(share)) of \(ordersPerDay[3])\(tolerance(SpecFigures.orphanShare, ordersPerDay[3]))")
             check("orphaned_records: no orphans on other days", orphanTotal == orphansPerDay[3], "\(orphanTotal - orphansPerDay[3]) elsewhere")
             check("orphaned_records: ground truth matches", truthMatches(truth["affected_order_ids"], orphanIDs), "\(orphanIDs.count) orphaned orders")
         } else {
@@ -290,9 +319,11 @@ struct FixtureValidation {
         if scenario == .duplicates {
             let share6 = Double(dupPerDay[5]) / Double(max(ordersPerDay[5], 1))
             let share7 = Double(dupPerDay[6]) / Double(max(ordersPerDay[6], 1))
-            check("duplicates: about 14.7 % of day 6 orders have duplicated items", abs(share6 - 0.147) <= 0.04, percent(share6))
-            check("duplicates: day 7 residual under 1 %, none before day 6", share7 < 0.01 && dupPerDay[0..<5].allSatisfy { $0 == 0 },
-                  "day 7 \(percent(share7)), days 1-5 \(dupPerDay[0..<5].reduce(0, +))")
+            let (s6, s7) = (SpecFigures.duplicateShares[0].share, SpecFigures.duplicateShares[1].share)
+            check("duplicates: \(percent(s6)) of day 6 orders have duplicated items (spec 3.4)", spec(s6, share6, ordersPerDay[5]),
+                  "\(percent(share6)) of \(ordersPerDay[5])\(tolerance(s6, ordersPerDay[5]))")
+            check("duplicates: day 7's residual at \(percent(s7)), none before day 6", spec(s7, share7, ordersPerDay[6]) && dupPerDay[0..<5].allSatisfy { $0 == 0 },
+                  "day 7 \(dupPerDay[6]) of \(ordersPerDay[6]) (\(percent(share7))), days 1-5 \(dupPerDay[0..<5].reduce(0, +))")
             check("duplicates: ground truth matches", duplicateRows == truth["duplicate_order_item_ids"]?.count ?? -1,
                   "\(duplicateRows) duplicate rows; \(truth["duplicate_order_item_ids"]?.count ?? 0) in the ground truth")
         } else {
@@ -301,7 +332,8 @@ struct FixtureValidation {
 
         if scenario == .lateArriving {
             let share = Double(late) / Double(max(eventsPerDay[1], 1))
-            check("late_arriving: about 3 % of day 2's events inserted on day 5", abs(share - 0.03) <= 0.012, "\(late) events, \(percent(share))")
+            check("late_arriving: \(percent(SpecFigures.lateShare)) of day 2's events inserted on day 5 (spec 3.5)", spec(SpecFigures.lateShare, share, eventsPerDay[1]),
+                  "\(late) of \(eventsPerDay[1]) events, \(percent(share))\(tolerance(SpecFigures.lateShare, eventsPerDay[1]))")
             check("late_arriving: nothing else arrives late", misplaced == late, "\(misplaced - late) other events")
             check("late_arriving: ground truth matches", truthMatches(truth["affected_event_ids"], lateIDs), "\(late) late events")
         } else {
@@ -313,7 +345,15 @@ struct FixtureValidation {
             let baseline = normal.reduce(0, +) / Double(max(normal.count, 1))
             let dropped = [4, 5].map { Double(euPerDay[$0]) / Double(max(expected[$0], 1)) / max(baseline, 1e-9) }
             let drop = 1 - dropped.reduce(0, +) / 2
-            check("volume_drop: EU events drop about 80 % on days 5-6", abs(drop - 0.80) <= 0.06, percent(drop))
+            check("volume_drop: EU events visibly down on days 5-6 against the other days", abs(drop - SpecFigures.volumeDropShare) <= 0.06, percent(drop))
+            let droppedByDay = manifest["ground_truth"]?["affected_by_day"]
+            for d in SpecFigures.volumeDropDays where d < days {
+                let lost = Int(droppedByDay?[String(d + 1)]?.intValue ?? 0)
+                let generatedEU = euPerDay[d] + lost
+                let share = Double(lost) / Double(max(generatedEU, 1))
+                check("volume_drop: \(percent(SpecFigures.volumeDropShare)) of day \(d + 1)'s EU events lost (spec 3.2)", spec(SpecFigures.volumeDropShare, share, generatedEU),
+                      "\(lost) of \(generatedEU) (\(percent(share)))\(tolerance(SpecFigures.volumeDropShare, generatedEU))")
+            }
             let others = [4, 5].map { Double(eventsPerDay[$0] - euPerDay[$0]) / Double(max(expected[$0], 1)) }
             let otherNormal = (0..<days).filter { $0 != 4 && $0 != 5 }.map { Double(eventsPerDay[$0] - euPerDay[$0]) / Double(max(expected[$0], 1)) }
             let ref = otherNormal.reduce(0, +) / Double(max(otherNormal.count, 1))
@@ -333,7 +373,8 @@ struct FixtureValidation {
             let importShare = Double(imported) / Double(max(productCount, 1))
             let typed = priceTypes.keys.sorted().map { "\($0) \(priceTypes[$0]!)" }.joined(separator: ", ")
             check("schema_drift: products.price has changed type", priceTypes["string"] != nil, typed)
-            check("schema_drift: about 28 % of products carry string prices", abs(importShare - 0.28) <= 0.03 && suffixed > 0,
+            check("schema_drift: \(percent(SpecFigures.schemaDriftShare)) of products carry string prices (spec 3.3)",
+                  spec(SpecFigures.schemaDriftShare, importShare, productCount) && suffixed > 0,
                   "\(imported) imported products (\(percent(importShare))), \(suffixed) with ' USD'; \(percent(share)) of rows typed string")
         } else {
             check("products.price is DECIMAL(10,2) in every file", decimalOnly, priceTypes.keys.sorted().joined(separator: ", "))
@@ -350,7 +391,8 @@ struct FixtureValidation {
             if key.hasSuffix("_file") { fromFile.append(String(key.dropLast(5))) }
         }
         if !fromFile.isEmpty {
-            let reader = try ParquetReader(file: try root.openFile("ground_truth.parquet"))
+            let name = (try? root.openFile("ground_truth.csv")) != nil ? "ground_truth.csv" : "ground_truth.parquet"
+            let reader = try FixtureFile(try! RelativePath(components: [name]), table: "ground_truth", in: root)  // Safe: fixed names.
             let list = try reader.read("list"), id = try reader.read("id")
             for i in 0..<list.count { lists[list.string(i)!, default: []].insert(id.string(i)!) }
         }
@@ -363,6 +405,16 @@ struct FixtureValidation {
     }
 
     private func percent(_ x: Double) -> String { "\((x * 1000).rounded() / 10) %" }
+
+    /// Whether `measured` is on the spec's `share` of `population` (see `SpecFigures.tolerance`).
+    private func spec(_ share: Double, _ measured: Double, _ population: Int) -> Bool {
+        population > 0 && abs(measured - share) <= SpecFigures.tolerance(share, population: population)
+    }
+
+    private func tolerance(_ share: Double, _ population: Int) -> String {
+        let t = SpecFigures.tolerance(share, population: population)
+        return "; spec \(percent(share)) ± \((t * 10_000).rounded() / 100) pt"
+    }
     private func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
 }
 
