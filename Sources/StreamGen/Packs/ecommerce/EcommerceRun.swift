@@ -94,8 +94,9 @@ public enum EcommerceRun {
     static func writeTreeScript(_ options: EcommerceOptions) throws(GenerateError) {
         var s = """
             -- Load one StreamGen ecommerce fixture of this tree into DuckDB: name it first, then read this script.
-            -- Run it from this directory:
-            --   duckdb demo.duckdb -c "SET VARIABLE fixture = 'null_spike'" -c ".read load_duckdb.sql"
+            -- Run it from this directory, the variable set first:
+            --   { echo "SET VARIABLE fixture = 'null_spike';"; cat load_duckdb.sql; } | duckdb demo.duckdb
+            -- (in a DuckDB session: SET VARIABLE fixture = 'null_spike'; then .read load_duckdb.sql)
             -- Without the variable it loads the baseline. Each fixture's directory holds its own load_duckdb.sql too.
             -- Fixtures: \((options.scenarios ?? []).map(\.name).joined(separator: ", "))
             SET VARIABLE fixture = COALESCE(getvariable('fixture'), 'baseline');
