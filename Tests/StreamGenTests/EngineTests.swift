@@ -92,6 +92,10 @@ struct EngineTests {
             seen.formUnion(paths)
         }
         #expect(!FileManager.default.fileExists(atPath: split.appendingPathComponent("_SUCCESS").path))
+        // A retried shard (its task run again after it finished) succeeds and leaves the same bytes.
+        let before = try Runs.tree(split)
+        _ = try await Runs.generate(split) { $0.shard = try! ShardSelection(index: 1, count: 3) }
+        #expect(try Runs.tree(split) == before)
         let merged = try ManifestMerge.merge(split.path, commandLine: fullManifest.commandLine, createdAt: fullManifest.createdAt)
         #expect(try Runs.tree(full, dataOnly: true) == Runs.tree(split, dataOnly: true))
         #expect(merged.tables == fullManifest.tables)

@@ -10,8 +10,8 @@ enum OutputDirectory {
     ///   (table directories of interrupted runs); one foreign entry, or a link, refuses the
     ///   whole overwrite before anything is removed.
     /// - A `--shard i/N` run shares the directory with the other shards of its dataset: it
-    ///   refuses entries that belong to none of its tables, and clears only its own earlier
-    ///   output (with `overwrite`).
+    ///   refuses entries that belong to none of its tables, and replaces only its own earlier
+    ///   output, finished or not: a retried shard writes the same bytes again.
     ///
     /// Then the run's journal is written and synced.
     static func prepare(_ path: String, overwrite: Bool, shard: ShardSelection?, tableNames: [String], format: OutputFormat,
@@ -21,7 +21,7 @@ enum OutputDirectory {
         let entries = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
         if !entries.isEmpty {
             if let shard {
-                try clearShard(dataset, shard: shard, entries: entries, overwrite: overwrite, tableNames: tableNames, format: format)
+                try clearShard(dataset, shard: shard, entries: entries, tableNames: tableNames, format: format)
             } else {
                 guard overwrite else {
                     throw .output("the output directory '\(path)' is not empty (\(entries.prefix(3).joined(separator: ", "))\(entries.count > 3 ? ", ..." : "")); pass --overwrite to replace an earlier StreamGen run there, or choose another directory")
@@ -65,9 +65,10 @@ enum OutputDirectory {
         return sweep
     }
 
-    /// A shard's view: other shards' files are not foreign; its own earlier output is cleared
-    /// with `overwrite`.
-    static func clearShard(_ dataset: DatasetDirectory, shard: ShardSelection, entries: [String], overwrite: Bool, tableNames: [String],
+    /// A shard's view: other shards' files are not foreign; its own earlier output (what its
+    /// manifest or journal claims) is cleared, so that a retried shard (a task a cluster engine
+    /// runs again after it finished, or after it was killed) succeeds and writes the same bytes.
+    static func clearShard(_ dataset: DatasetDirectory, shard: ShardSelection, entries: [String], tableNames: [String],
                            format: OutputFormat) throws(GenerateError)
     {
         let allowed = Set(tableNames).union(tableNames.map { "\($0).\(format.fileExtension)" })
@@ -83,9 +84,6 @@ enum OutputDirectory {
         let journalName = Journal.shardFileName(index: shard.index, count: shard.count)
         let own = entries.filter { $0 == manifestName || $0 == journalName }
         guard !own.isEmpty else { return }
-        if entries.contains(manifestName) && !overwrite {
-            throw .output("'\(dataset.path)' already holds shard \(shard) of this dataset (\(manifestName)); pass --overwrite to write it again")
-        }
         let claims = try Claims.read(dataset.root, displayPath: dataset.path, only: Set(own))
         let sweep = try Sweep.plan(dataset.root, claims: claims, strict: false, includeInfrastructure: false)
         try sweep.execute(dataset.root)
