@@ -130,7 +130,7 @@ struct ManifestCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let m = try ManifestMerge.merge(directory, commandLine: CommandLine.arguments, createdAt: sourceDateEpoch())
+                let m = try ManifestMerge.merge(directory, createdAt: sourceDateEpoch())
                 print("merged \(m.tables.reduce(0) { $0 + $1.files.count }) files of \(m.tables.count) table(s) into \(directory)/\(Manifest.fileName)")
             } catch {
                 throw CommandFailure("\(error)")

@@ -104,6 +104,24 @@ struct EngineTests {
         #expect(success)
     }
 
+    @Test("streamgen manifest merge through the CLI: the merged manifest.json is a full run's, byte for byte")
+    func cliMergeEqualsFullRun() throws {
+        let full = try Sandbox("merge-full"), split = try Sandbox("merge-split")
+        defer { full.remove(); split.remove() }
+        let arguments = ["generate", "devapp", "--rows", "20000", "--out", "out"]
+        #expect(try full.run(arguments).passed)
+        for i in [1, 0] {
+            // Shards start at different times: created_at is SOURCE_DATE_EPOCH's either way.
+            let r = try split.run(arguments + ["--shard", "\(i)/2"], environment: ["SOURCE_DATE_EPOCH": String(86_400 + i)])
+            #expect(r.passed, "\(r.output)")
+        }
+        let merged = try split.run(["manifest", "merge", "out"])
+        #expect(merged.passed, "\(merged.output)")
+        let want = try Data(contentsOf: URL(fileURLWithPath: full.path("out/manifest.json")))
+        let got = try Data(contentsOf: URL(fileURLWithPath: split.path("out/manifest.json")))
+        #expect(got == want, "\(String(decoding: got.prefix(600), as: UTF8.self))")
+    }
+
     @Test("merge refuses a missing shard")
     func mergeNeedsEveryShard() async throws {
         let dir = try Runs.temporary("merge-missing")

@@ -243,11 +243,29 @@ public func humanBytes(_ n: Int64) -> String {
 
 /// `streamgen manifest merge`: combines the manifests of `--shard i/N` runs into one.
 public enum ManifestMerge {
+    /// The command line of the full run the shards make up: shard 0's, without `--shard i/N`.
+    static func fullRunCommandLine(_ shards: [Manifest]) -> [String] {
+        let line = (shards.first { $0.shard?.index == 0 } ?? shards[0]).commandLine
+        var out: [String] = []
+        var skip = false
+        for argument in line {
+            if skip { skip = false; continue }
+            if argument == "--shard" { skip = true; continue }
+            if argument.hasPrefix("--shard=") { continue }
+            out.append(argument)
+        }
+        return out
+    }
+
     /// Reads every `manifest-shard-*.json` in `directory`, checks they are the N shards of one
     /// dataset (same pack, seed and options, each index once, all complete) and writes
     /// `manifest.json` and `_SUCCESS`. Returns the merged manifest.
+    ///
+    /// The merged manifest is a full run's: its command line is the shards' without `--shard`
+    /// (unless `commandLine` is given) and its `created_at` the first shard's start (unless
+    /// `createdAt` is), so shards run with `SOURCE_DATE_EPOCH` merge into a full run's bytes.
     @discardableResult
-    public static func merge(_ directory: String, commandLine: [String] = [], createdAt: Int64? = nil) throws(ManifestError) -> Manifest {
+    public static func merge(_ directory: String, commandLine: [String]? = nil, createdAt: Int64? = nil) throws(ManifestError) -> Manifest {
         let dataset: DatasetDirectory
         do { dataset = try DatasetDirectory.open(directory, create: false, access: .exclusive) } catch { throw ManifestError("\(error)") }
         let root = dataset.root
@@ -285,7 +303,8 @@ public enum ManifestMerge {
         }
         let manifest = Manifest(
             toolVersion: first.toolVersion, status: .complete, error: nil,
-            createdAt: createdAt ?? shards.map(\.createdAt).max()!, commandLine: commandLine, pack: first.pack, seed: first.seed,
+            createdAt: createdAt ?? shards.map(\.createdAt).min()!, commandLine: commandLine ?? fullRunCommandLine(shards), pack: first.pack,
+            seed: first.seed,
             options: first.options, shard: nil, shardsInPlan: first.shardsInPlan, tables: tables)
         for table in tables {
             for file in table.files {
