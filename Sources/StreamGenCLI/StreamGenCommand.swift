@@ -79,9 +79,9 @@ struct List: ParsableCommand {
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a generated dataset: tables, partitions, rows, bytes and per-column statistics.",
-        discussion: "Reads manifest.json, checks that every file it lists is present with its size, and gathers null counts and min/max from the Parquet footers. Exits 1 when the run failed or files are missing. An ecommerce fixture tree (`generate ecommerce --scenario`) shows each fixture (JSON: an object by fixture).")
+        discussion: "Reads manifest.json, checks that every file it lists is present with its size, and gathers null counts and min/max from the Parquet footers. Exits 1 when the run failed or files are missing. A tree of datasets (the fixtures `generate PACK --scenario` writes side by side) shows each one (JSON: an object by dataset).")
 
-    @Argument(help: "The output directory of a run, or an ecommerce fixture tree.")
+    @Argument(help: "The output directory of a run, or a tree of fixtures.")
     var directory: String
 
     @Flag(help: "Also recompute each file's SHA-256 and compare it with the manifest.")
@@ -91,7 +91,7 @@ struct Status: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let fixtures = EcommerceRun.fixtureDirectories(in: directory) else {
+        guard let fixtures = DatasetTree.datasetDirectories(in: directory) else {
             let status: DatasetStatus
             do { status = try DatasetStatus.load(directory, verify: verify) } catch { throw CommandFailure("\(error)") }
             print(json ? status.json().serialized() : status.render(), terminator: json ? "" : "\n")
@@ -152,17 +152,17 @@ struct Validate: ParsableCommand {
         discussion: """
             Reads the files back (with StreamGen's own Parquet reader) and prints PASS or FAIL per check with the measured figure. The pack is the one the manifest names; a YAML schema's dataset gets the checks every declarative table has (files, keys, foreign keys, nulls, quality issues against their ground truth).
             Exits 1 when any check fails.
-            A fixture tree (the directory `generate ecommerce --scenario` writes one fixture per scenario into) validates every fixture in it.
+            A tree of fixtures (the directory `generate PACK --scenario` writes one fixture per scenario into) validates every fixture in it.
               streamgen generate ecommerce --scenario all --out fixtures
               streamgen validate fixtures
             """)
 
-    @Argument(help: "Dataset directories (each holding a manifest.json), or ecommerce fixture trees.")
+    @Argument(help: "Dataset directories (each holding a manifest.json), or trees of fixtures.")
     var directories: [String]
 
     func run() throws {
         var failed = false
-        for directory in directories.flatMap({ EcommerceRun.fixtureDirectories(in: $0) ?? [$0] }) {
+        for directory in directories.flatMap({ DatasetTree.datasetDirectories(in: $0) ?? [$0] }) {
             let result: ValidationReport
             do { result = try Packs.validate(directory) } catch { throw CommandFailure("\(error)") }
             print(result.render())

@@ -121,15 +121,15 @@ public enum DatasetCleaner {
             return report
         }
         // A directory of datasets: every entry a directory StreamGen claims, or a file the
-        // fixture tree's index claims with its size (the index itself too).
+        // tree's index claims with its size (the index itself too).
         var names = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
         guard !names.isEmpty else { return report }
         var treeFiles: [(name: String, bytes: Int64)] = []
-        if let index = EcommerceRun.treeIndex(dataset.root), let own = try? dataset.root.openFile(EcommerceRun.treeIndexName) {
-            treeFiles.append((EcommerceRun.treeIndexName, own.size))
+        if let index = DatasetTree.read(dataset.root), let own = try? dataset.root.openFile(DatasetTree.indexName) {
+            treeFiles.append((DatasetTree.indexName, own.size))
             for f in index.files where names.contains(f.name) {
                 guard dataset.root.kind(f.name) == .file, let file = try? dataset.root.openFile(f.name), file.size == f.bytes else {
-                    throw .output("refusing to clean '\(path)': '\(RelativePath.printable(f.name))' is not the file the fixture tree's \(EcommerceRun.treeIndexName) records (changed or replaced); nothing was removed")
+                    throw .output("refusing to clean '\(path)': '\(RelativePath.printable(f.name))' is not the file the tree's \(DatasetTree.indexName) records (changed or replaced); nothing was removed")
                 }
                 treeFiles.append(f)
             }

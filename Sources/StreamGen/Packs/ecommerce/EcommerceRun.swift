@@ -120,50 +120,15 @@ public enum EcommerceRun {
         do {
             let root = try DirectoryHandle.open(options.outDirectory, create: false)
             try root.writeAtomically(treeScriptName, Array(s.utf8))
-            let script = try root.openFile(treeScriptName)
-            // The tree's index: its fixtures, and the script with its size, so that `clean`
-            // can tell it from a foreign file and `validate` can take the tree's directory.
-            let fixtures = try root.names().sorted().filter { name in
-                root.kind(name) == .directory && (try? root.directory(name, create: false).openFile(Manifest.fileName)) != nil
-            }
-            let index = JSONValue.object([
-                ("generator", .string("streamgen")), ("pack", .string(EcommercePack.name)),
-                ("fixtures", .array(fixtures.map { .string($0) })),
-                ("files", .array([.object([("path", .string(treeScriptName)), ("bytes", .int(script.size)), ("sha256", .string(try script.sha256()))])])),
-            ])
-            try root.writeAtomically(treeIndexName, Array(index.serialized().utf8) + [10])
+            // Indexed, so that `clean` can tell the script from a foreign file.
+            try DatasetTree.writeIndex(root, pack: EcommercePack.name, files: [treeScriptName])
         } catch {
             throw .output("writing \(options.outDirectory)/\(treeScriptName): \(error)")
         }
     }
 
-    /// The fixture directories of the fixture tree at `path` (the directory `--scenario` wrote
-    /// into), as its index lists them; nil when `path` is not one.
-    public static func fixtureDirectories(in path: String) -> [String]? {
-        guard let root = try? DirectoryHandle.open(path, create: false), (try? root.openFile(Manifest.fileName)) == nil,
-              let index = treeIndex(root) else { return nil }
-        return index.fixtures.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
-    }
-
-    /// The fixture tree's files beside its fixtures.
-    public static let treeScriptName = "load_duckdb.sql"
-    public static let treeIndexName = "fixtures.json"
-
-    /// The fixtures a fixture tree's index lists, and the files it claims with their sizes; nil
-    /// when `root` holds no index.
-    static func treeIndex(_ root: DirectoryHandle) -> (fixtures: [String], files: [(name: String, bytes: Int64)])? {
-        guard let bytes = try? root.read(treeIndexName, limit: 1 << 20),
-              let index = try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)),
-              case .string(EcommercePack.name)? = index["pack"], case .array(let fixtures)? = index["fixtures"], case .array(let files)? = index["files"]
-        else { return nil }
-        var claimed: [(String, Int64)] = []
-        for f in files {
-            guard let name = f["path"]?.string, RelativePath.problem(component: name) == nil, let size = f["bytes"]?.intValue else { return nil }
-            claimed.append((name, size))
-        }
-        let names = fixtures.compactMap(\.string).filter { RelativePath.problem(component: $0) == nil }
-        return (names, claimed)
-    }
+    /// The fixture tree's load script, beside its fixtures.
+    static let treeScriptName = "load_duckdb.sql"
 
     /// The DuckDB table expression reading `table` of a fixture: from the current directory, or
     /// (`fixture`, a SQL expression naming the fixture's directory) from below it. CSV files are

@@ -301,17 +301,8 @@ extension FixtureWriter {
     func investigation(_ tally: AnomalyTally) -> JSONValue? {
         func date(_ d: Int) -> String { formatISODate(model.startDay + Int64(d)) }
         func money(_ cents: Int64) -> JSONValue { .double(Double(cents) / 100) }
-        func grouped(_ n: Int64) -> String {
-            let whole = String(n)
-            var out = ""
-            for (i, c) in whole.enumerated() {
-                if i > 0 && (whole.count - i) % 3 == 0 { out.append(",") }
-                out.append(c)
-            }
-            return out
-        }
-        func grouped(_ n: Int) -> String { grouped(Int64(n)) }
-        func dollars(_ cents: Int64) -> String { "$" + grouped((cents + 50) / 100) }
+        func grouped(_ n: Int) -> String { StreamGen.grouped(Int64(n)) }
+        func dollars(_ cents: Int64) -> String { "$" + StreamGen.grouped((cents + 50) / 100) }
         func query(_ purpose: String, _ sql: String, returns: [(String, JSONValue)]? = nil) -> JSONValue {
             var pairs: [(String, JSONValue)] = [("purpose", .string(purpose)), ("sql", .string(sql))]
             if let returns { pairs.append(("returns", .object(returns))) }
