@@ -2,7 +2,8 @@
 #
 #   make          set up, build (release), generate devapp, the ecommerce fixtures, bronze and retail
 #                 (with an append) into out/, and show and validate them
-#   make test     set up, then run every test (unit + pyarrow/DuckDB interop)
+#   make test     set up, then run every test (unit + pyarrow/DuckDB interop + a throwaway PostgreSQL
+#                 cluster for the sink's tests, started and stopped around them)
 #   make bench        writer figures against pyarrow; scaling series (rows 1M/10M/100M × threads 1…cores,
 #                     median of 3) of the ecommerce events and devapp's fake_analytics, each written up
 #                     as bench-out/scaling-*/report.md with scaling.svg; and bronze's seven tables
@@ -10,6 +11,8 @@
 #                     retail (sales_daily rows 1M/10M/100M, inventory as many again)
 #   make bench-peers  the ratio table of ecommerce events against pyarrow, DuckDB, a numpy generator and
 #                     tpchgen-cli, all in one run (bench-out/peers/peers.md)
+#   make bench-postgres  ecommerce --scale 10 into a throwaway PostgreSQL: the sink end to end against
+#                     ADBC's binary ingest of the same events (bench-out/postgres/postgres.md)
 #   make bench-micro  micro-benchmarks (Benchmarks/, ordo-one/benchmark), then the malloc-count gate
 #                     against the committed Benchmarks/Thresholds/
 #
@@ -21,9 +24,12 @@ SWIFT       ?= swift
 PYTHON3     ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
-PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1 dbt-core==1.10.23 dbt-duckdb==1.10.1
-BENCH_PY_PACKAGES := numpy==2.4.6 tpchgen-cli==4.0.0
-SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev pkg-config
+PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1 dbt-core==1.10.23 dbt-duckdb==1.10.1 psycopg==3.3.9
+BENCH_PY_PACKAGES := numpy==2.4.6 tpchgen-cli==4.0.0 adbc-driver-postgresql==1.13.0
+SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev libpq-dev pkg-config
+# The tests' throwaway PostgreSQL cluster (tools/postgres/cluster.sh).
+TEST_SYS_PACKAGES := postgresql-15
+PG_TEST_DIR ?= /tmp/streamgen-test-postgres-$(shell id -u)
 BENCH_ROWS  ?= 1000000
 SCALING_ROWS ?= 1M,10M,100M
 JAFFLE_SCALE ?= 1000
@@ -34,15 +40,17 @@ RETAIL_ROWS ?= 1M,10M,100M
 PEERS_SCALE ?= 20
 PEERS_MEMORY_SCALE ?= 200
 PEERS_REPEAT ?= 3
+PG_BENCH_SCALE ?= 10
+PG_BENCH_DIR ?= /tmp/streamgen-bench-postgres-$(shell id -u)
 
-.PHONY: all build run test bench bench-peers bench-micro sysdeps venv venv-bench clean
+.PHONY: all build run test bench bench-peers bench-postgres bench-micro sysdeps venv venv-bench clean
 
 all: run
 
 sysdeps:
 	@if command -v dpkg >/dev/null 2>&1; then \
 	  missing=""; \
-	  for p in $(SYS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  for p in $(SYS_PACKAGES) $(EXTRA_SYS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ]; then \
 	      echo "installing$$missing"; \
@@ -87,9 +95,13 @@ run: build
 	.build/release/streamgen generate jaffle --days-back 30 --out out/jaffle
 	.build/release/streamgen validate out/jaffle
 
-test: sysdeps venv
+test: venv
+	$(MAKE) sysdeps EXTRA_SYS_PACKAGES="$(TEST_SYS_PACKAGES)"
 	$(SWIFT) build --build-tests
-	STREAMGEN_PYTHON=$(CURDIR)/$(PY) $(SWIFT) test --skip-build
+	tools/postgres/cluster.sh stop $(PG_TEST_DIR)
+	url=$$(tools/postgres/cluster.sh start $(PG_TEST_DIR)) && \
+	  STREAMGEN_PYTHON=$(CURDIR)/$(PY) STREAMGEN_TEST_POSTGRES_URL=$$url $(SWIFT) test --skip-build; \
+	  status=$$?; tools/postgres/cluster.sh stop $(PG_TEST_DIR); exit $$status
 
 bench: build venv
 	.build/release/streamgen-bench writer --rows $(BENCH_ROWS) --repeat 3 --out bench-out
@@ -107,6 +119,13 @@ bench: build venv
 
 bench-peers: build venv-bench
 	.build/release/streamgen-bench peers --scale $(PEERS_SCALE) --memory-scale $(PEERS_MEMORY_SCALE) --repeat $(PEERS_REPEAT) --out bench-out/peers
+
+bench-postgres: build venv-bench
+	$(MAKE) sysdeps EXTRA_SYS_PACKAGES="$(TEST_SYS_PACKAGES)"
+	tools/postgres/cluster.sh stop $(PG_BENCH_DIR)
+	url=$$(tools/postgres/cluster.sh start $(PG_BENCH_DIR)) && \
+	  $(PY) Benchmarks/peers/postgres_load.py .build/release/streamgen $$url $(PG_BENCH_SCALE) 3 bench-out/postgres; \
+	  status=$$?; tools/postgres/cluster.sh stop $(PG_BENCH_DIR); exit $$status
 
 clean:
 	rm -rf .build out bench-out

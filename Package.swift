@@ -30,8 +30,13 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
         ),
+        .systemLibrary(
+            name: "CPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
         .target(name: "Columnar", dependencies: ["CZstd", "CSnappy", "CCrypto"]),
-        .target(name: "StreamGen", dependencies: ["Columnar"]),
+        .target(name: "StreamGen", dependencies: ["Columnar", "CPQ"]),
         .target(
             name: "StreamGenYAML",
             dependencies: ["StreamGen", "Columnar", .product(name: "Yams", package: "Yams")]

@@ -122,6 +122,12 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Write no data-quality issues: the same dataset, every other value unchanged (packs that declare issues).")
     var clean = false
 
+    @Option(help: "Load the rows into PostgreSQL too: postgres://user@host:port/database[?schema=NAME] (or STREAMGEN_POSTGRES_URL).")
+    var sink: String?
+
+    @Option(help: "With --sink, when a table is already there: fail (default), skip (leave all as they are), replace (drop and reload in one transaction) or append (upsert on the table's key).")
+    var ifExists: String?
+
     /// The pack named, or the schema given.
     func selectedPack() throws -> any Pack {
         switch (pack, schema) {
@@ -228,6 +234,16 @@ struct Generate: AsyncParsableCommand {
             throw ValidationError("--keep-going applies with --each-day")
         }
         r.clean = clean
+        if let url = sink ?? environment["STREAMGEN_POSTGRES_URL"] {
+            let mode = try ifExists.map { text in
+                guard let m = IfExists(rawValue: text.lowercased()) else { throw ValidationError("--if-exists '\(text)': fail, skip, replace or append") }
+                return m
+            } ?? .fail
+            if mode == .replace, let refusal = productionRefusal("--if-exists replace") { throw ValidationError(refusal) }
+            do { r.sink = PostgresSink(target: try PostgresTarget(parsing: url), ifExists: mode) } catch { throw ValidationError("\(error)") }
+        } else if ifExists != nil {
+            throw ValidationError("--if-exists applies with --sink postgres://…")
+        }
         r.commandLine = CommandLine.arguments
         r.createdAt = try sourceDateEpoch()
         return r
@@ -251,6 +267,8 @@ struct Generate: AsyncParsableCommand {
     func printReport(_ report: GenerateReport, request: GenerateRequest, seconds: Double) {
         guard !quiet else { return }
         if let note = report.concurrencyNote { writeStderr("note: \(note)\n") }
+        defer { if let note = report.sinkNote { print(note) } }
+        if report.datasets.isEmpty { return }
         let rate = seconds > 0 ? Double(report.rows) / seconds : 0
         if report.datasets.count == 1 && report.datasets[0].label == nil {
             let d = report.datasets[0]

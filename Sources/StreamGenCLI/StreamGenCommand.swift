@@ -81,7 +81,7 @@ struct Status: ParsableCommand {
         abstract: "Show a generated dataset: tables, partitions, rows, bytes and per-column statistics.",
         discussion: "Reads manifest.json, checks that every file it lists is present with its size, and gathers null counts and min/max from the Parquet footers. Exits 1 when the run failed or files are missing. A tree of datasets (the fixtures `generate PACK --scenario` writes side by side) shows each one (JSON: an object by dataset).")
 
-    @Argument(help: "The output directory of a run, or a tree of fixtures.")
+    @Argument(help: "The output directory of a run, a tree of fixtures, or postgres://…[?schema=NAME] for the runs --sink loaded there.")
     var directory: String
 
     @Flag(help: "Also recompute each file's SHA-256 and compare it with the manifest.")
@@ -91,6 +91,13 @@ struct Status: ParsableCommand {
     var json = false
 
     func run() throws {
+        if directory.hasPrefix("postgres://") || directory.hasPrefix("postgresql://") {
+            let status: PostgresStatus
+            do { status = try PostgresStatus.load(try PostgresTarget(parsing: directory)) } catch { throw CommandFailure("\(error)") }
+            print(json ? status.json().serialized() : status.render(), terminator: json ? "" : "\n")
+            if !status.complete { throw ExitCode(1) }
+            return
+        }
         guard let fixtures = DatasetTree.datasetDirectories(in: directory) else {
             let status: DatasetStatus
             do { status = try DatasetStatus.load(directory, verify: verify) } catch { throw CommandFailure("\(error)") }

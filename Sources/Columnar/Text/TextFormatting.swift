@@ -179,3 +179,15 @@ func hexDigits(_ value: UInt32) -> UInt64 {
     x = x &+ 0x3030_3030_3030_3030 &+ letters &* 39
     return x.bigEndian  // byte 7, the most significant digit, first in memory
 }
+
+/// Parses `YYYY-MM-DD` into days since the epoch, checking the calendar.
+public func parseISODate(_ text: String) -> Int64? {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+          let y = Int64(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), (1...31).contains(d)
+    else { return nil }
+    let days = daysSinceEpoch(year: y, month: m, day: d)
+    let back = civilDate(daysSinceEpoch: days)
+    guard back.year == y && back.month == m && back.day == d else { return nil }  // 2024-02-30
+    return days
+}

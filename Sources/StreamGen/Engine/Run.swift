@@ -109,7 +109,7 @@ public enum StreamGenEngine {
     /// Runs a prepared plan. On failure the files already complete stay, the manifest records
     /// the failure, and no `_SUCCESS` is written.
     @discardableResult
-    public static func run(_ prepared: Prepared, progress: RunProgress = RunProgress()) async throws(GenerateError) -> Manifest {
+    public static func run(_ prepared: Prepared, progress: RunProgress = RunProgress(), postgres: PostgresLoad? = nil) async throws(GenerateError) -> Manifest {
         let options = prepared.options
         let directory = options.outDirectory
         let manifestName = options.shard.map { Manifest.shardFileName(index: $0.index, count: $0.count) } ?? Manifest.fileName
@@ -121,7 +121,7 @@ public enum StreamGenEngine {
         progress.rowsTotal.store(prepared.plannedRows, ordering: .relaxed)
 
         let state = RunState()
-        let context = ShardContext(prepared: prepared, root: dataset.root)
+        let context = ShardContext(prepared: prepared, root: dataset.root, postgres: postgres)
         let pool = WorkerPoolClock(threads: prepared.threads)
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<prepared.concurrency {

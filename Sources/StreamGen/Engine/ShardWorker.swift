@@ -8,9 +8,12 @@ struct ShardContext: Sendable {
     let root: DirectoryHandle
     /// Whether workers gather `ColumnFigures` (for a pack's metadata files).
     let collectFigures: Bool
+    /// The database the rows are loaded into besides the files, if any.
+    let postgres: PostgresLoad?
 
-    init(prepared: StreamGenEngine.Prepared, root: DirectoryHandle) {
+    init(prepared: StreamGenEngine.Prepared, root: DirectoryHandle, postgres: PostgresLoad? = nil) {
         self.prepared = prepared
+        self.postgres = postgres
         self.root = root
         self.collectFigures = prepared.options.extras != nil
         let o = prepared.options
@@ -205,12 +208,21 @@ struct ShardWorker {
         } else {
             sortedRows = nil
         }
-        let writer: TableFileWriter
+        var writer: TableFileWriter
         switch options.format {
         case .parquet:
             writer = try ParquetFileWriter(in: directory, name: name, schema: table.fileSchema, options: context.writerOptions, compressor: compressor)
         case .csv:
             writer = try CSVFileWriter(in: directory, name: name, schema: table.fileSchema, checksum: true)
+        }
+        if let load = context.postgres {
+            do throws(ColumnarError) {
+                writer = PostgresTableWriter(file: writer, load: load, table: table.name,
+                                             encoder: try load.encoder(table: table.name, schema: table.fileSchema, constants: partition))
+            } catch {
+                writer.abandon()
+                throw error
+            }
         }
         var done = 0
         let capacity = options.chunkRows

@@ -345,18 +345,6 @@ func parseTimestampSeconds(_ text: String) -> Int64? {
     return day * 86_400 + h * 3600 + m * 60 + s
 }
 
-/// Parses `YYYY-MM-DD` into days since the epoch, checking the calendar.
-public func parseISODate(_ text: String) -> Int64? {
-    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-          let y = Int64(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), (1...31).contains(d)
-    else { return nil }
-    let days = daysSinceEpoch(year: y, month: m, day: d)
-    let back = civilDate(daysSinceEpoch: days)
-    guard back.year == y && back.month == m && back.day == d else { return nil }  // 2024-02-30
-    return days
-}
-
 /// `YYYY-MM-DD` for days since the epoch.
 public func formatISODate(_ days: Int64) -> String {
     var out: [UInt8] = []

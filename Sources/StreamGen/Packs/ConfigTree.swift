@@ -1,3 +1,5 @@
+import Columnar
+
 /// A pack's configuration file as read (`--config FILE`): scalars, lists and mappings, each with
 /// the line and column it was written at, so that a pack can refuse a key by its place. The YAML
 /// module builds it; packs read it without knowing YAML.

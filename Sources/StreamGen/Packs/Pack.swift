@@ -72,6 +72,7 @@ public enum GenerateOption: String, Sendable, Hashable, CaseIterable {
     case shardRows = "--shard-rows"
     case config = "--config"
     case eachDay = "--each-day"
+    case sink = "--sink"
 }
 
 /// A day a run has just written, for the command `--each-day` runs after it.
@@ -142,6 +143,8 @@ public struct GenerateRequest: Sendable {
     public var afterEachDay: (@Sendable (DayCheckpoint) async throws(GenerateError) -> Void)?
     /// Pack parameters from the command line (`--stores 20`): name → value.
     public var parameters: [String: String] = [:]
+    /// Where the rows are loaded besides the files (`--sink postgres://…`).
+    public var sink: PostgresSink?
     public var commandLine: [String] = []
     public var createdAt: Int64?
 
@@ -160,6 +163,7 @@ public struct GenerateRequest: Sendable {
         if shardRows != nil { s.insert(.shardRows) }
         if config != nil { s.insert(.config) }
         if afterEachDay != nil { s.insert(.eachDay) }
+        if sink != nil { s.insert(.sink) }
         return s
     }
 
@@ -168,6 +172,7 @@ public struct GenerateRequest: Sendable {
         if let refused = GenerateOption.allCases.first(where: { given.contains($0) && !pack.accepts.contains($0) }) {
             let why = refused == .scenario ? "it has no scenarios" : refused == .clean ? "it declares no data-quality issues"
                 : refused == .config ? "it reads no configuration file" : refused == .eachDay ? "it does not write day by day"
+                : refused == .sink ? "it has no PostgreSQL tables yet"
                 : "its tables come from one simulation"
             throw .invalidOption("\(refused.rawValue) does not apply to the \(pack.name) pack: \(why)")
         }
@@ -205,11 +210,14 @@ public struct GenerateReport: Sendable {
     public var shard: ShardSelection?
     /// Why fewer shards ran at once than threads were given, when that happened.
     public var concurrencyNote: String?
+    /// What `--sink` loaded (or why it loaded nothing).
+    public var sinkNote: String?
 
-    public init(datasets: [Dataset], shard: ShardSelection? = nil, concurrencyNote: String? = nil) {
+    public init(datasets: [Dataset], shard: ShardSelection? = nil, concurrencyNote: String? = nil, sinkNote: String? = nil) {
         self.datasets = datasets
         self.shard = shard
         self.concurrencyNote = concurrencyNote
+        self.sinkNote = sinkNote
     }
 
     public var rows: Int64 { datasets.reduce(0) { $0 + $1.rows } }

@@ -22,6 +22,8 @@ public struct EcommerceOptions: Sendable {
     public var overwrite = false
     public var createdAt: Int64?
     public var commandLine: [String] = []
+    /// The database the fixture's rows are loaded into besides the files (`--sink`).
+    public var postgres: PostgresLoad?
 
     public init(outDirectory: String) { self.outDirectory = outDirectory }
 
@@ -326,10 +328,21 @@ final class FixtureWriter: Sendable {
     func makeWriter(_ relative: String, schema: Schema, compressor: Compressor? = nil) throws(ColumnarError) -> any TableFileWriter {
         let parts = relative.split(separator: "/").map(String.init)
         let dir = try root.directory(parts.dropLast(), create: true)
+        let file: any TableFileWriter
         if relative.hasSuffix(".csv") {
-            return try CSVFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, checksum: true)
+            file = try CSVFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, checksum: true)
+        } else {
+            file = try ParquetFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, options: writerOptions, compressor: compressor)
         }
-        return try ParquetFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, options: writerOptions, compressor: compressor)
+        let table = Self.table(of: relative)
+        // The ground truth stays in files: the manifest's anomalies point at it.
+        guard let load = options.postgres, load.tables.contains(where: { $0.name == table }) else { return file }
+        do throws(ColumnarError) {
+            return PostgresTableWriter(file: file, load: load, table: table, encoder: try load.encoder(table: table, schema: schema))
+        } catch {
+            file.abandon()
+            throw error
+        }
     }
 
     /// Writes a file that is not table data (SQL, ground truth) and records it for the manifest.
@@ -635,7 +648,7 @@ public struct EcommercePack: Pack {
 
     public var name: String { EcommercePack.name }
     public let summary = "E-commerce platform (spec 000): users, categories, products, orders, order_items and events from one session simulation, with six anomaly scenarios"
-    public let accepts: Set<GenerateOption> = [.scenario, .csv]
+    public let accepts: Set<GenerateOption> = [.scenario, .csv, .sink]
     public var defaultStartDay: Int64 { EcommerceModel.defaultStartDay }
 
     public var description: PackDescription {
@@ -689,13 +702,37 @@ public struct EcommercePack: Pack {
     }
 
     public func generate(_ request: GenerateRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
-        let summaries = try await EcommerceRun.generate(try options(request), progress: progress)
-        return GenerateReport(datasets: summaries.map { f in
+        var options = try options(request)
+        var load: PostgresLoad?
+        if let sink = request.sink {
+            guard (options.scenarios?.count ?? 1) == 1 else {
+                throw .invalidOption("--sink loads one fixture (every fixture's tables have the same names): name one --scenario, or give each its own ?schema=")
+            }
+            let scenario = options.scenarios?.first ?? .baseline
+            let recorded: [(String, JSONValue)] = [("scenario", .string(scenario.name)), ("scale", .double(options.scale)), ("days", .int(Int64(options.days))),
+                                                   ("start", .string(formatISODate(options.startDay)))]
+            switch try PostgresLoad.begin(sink, tables: EcommerceTables.postgresTables(scenario), pack: name, seed: options.seed, options: recorded,
+                                          threads: options.threads ?? FileSystem.coreCount()) {
+            case .skipped(let existing):
+                return GenerateReport(datasets: [], sinkNote: "--if-exists skip: \(existing.joined(separator: ", ")) already in \(sink.target.schema) at \(sink.target); nothing generated")
+            case .load(let l):
+                load = l
+                options.postgres = l
+            }
+        }
+        let summaries: [FixtureSummary]
+        do { summaries = try await EcommerceRun.generate(options, progress: progress) } catch {
+            load?.abort("\(error)")
+            throw error
+        }
+        var report = GenerateReport(datasets: summaries.map { f in
             GenerateReport.Dataset(
                 directory: f.directory, label: f.scenario.name,
                 tables: EcommerceTables.names.map { (name: $0, rows: f.rows[$0] ?? 0, files: f.filesByTable[$0] ?? 0, bytes: f.bytesByTable[$0] ?? 0) },
                 note: f.severity.map { "severity \(($0 * 1000).rounded() / 1000)" })
         })
+        if let load { report.sinkNote = try load.commitNote() }
+        return report
     }
 
     public func validate(_ directory: String, manifest: Manifest) throws(GenerateError) -> ValidationReport {

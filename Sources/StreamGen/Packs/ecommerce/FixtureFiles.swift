@@ -169,7 +169,7 @@ extension FixtureWriter {
             ])),
         ])
         try writeOther("load_duckdb.sql", Array(duckdbScript().utf8))
-        try writeOther("schema.sql", Array(EcommerceTables.postgresDDL(priceAsText: scenario == .schemaDrift && flat).utf8))
+        try writeOther("schema.sql", Array(EcommerceTables.postgresSchemaSQL(scenario).utf8))
         guard case .object(var pairs) = manifest else { return manifest }
         pairs.append(("streamgen", engineManifest(files: files, created: options.createdAt ?? FileSystem.now()).json()))
         return .object(pairs)

@@ -1,3 +1,5 @@
+import Columnar
+
 /// The retail pack's configuration: spec 003's `TimeSeriesConfig`, `RetailPatternConfig`,
 /// dimensions, holidays and sparsity, with the spec's defaults. `--config FILE` reads its YAML
 /// shape (`seed_config.yaml`, `config_holiday.yaml`); flags override the file.

@@ -1,0 +1,542 @@
+import Columnar
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What `--if-exists` does when a table the run loads is already in the schema.
+public enum IfExists: String, Sendable, CaseIterable {
+    /// Refuse the run before anything is generated (the default).
+    case fail
+    /// Leave every table as it is and generate nothing, when all of them are there (spec 002's
+    /// "create only if absent").
+    case skip
+    /// Drop and reload, in one transaction (spec 002's reset).
+    case replace
+    /// Upsert on each table's grain key: the same append twice leaves the same rows (spec 003's
+    /// ON CONFLICT DO UPDATE).
+    case append
+}
+
+/// `--sink postgres://…` as the command line gave it.
+public struct PostgresSink: Sendable {
+    public var target: PostgresTarget
+    public var ifExists: IfExists
+
+    public init(target: PostgresTarget, ifExists: IfExists) {
+        self.target = target
+        self.ifExists = ifExists
+    }
+}
+
+/// One run's load into PostgreSQL.
+///
+/// Rows go into staging tables (`_streamgen_<run>_<n>`, no keys, committed as they arrive) by
+/// binary COPY over several connections; then one transaction swaps them in: drops the old
+/// tables (`replace`), renames the staging tables, adds the keys, unique, check and foreign-key
+/// constraints, and marks the run complete in `streamgen_runs`. So a reader sees the old tables
+/// or the new ones, never a mix, and a row that violates a constraint fails the whole load with
+/// the server's message. `append` upserts from the staging tables into the existing ones in the
+/// same kind of transaction. On any failure the staging tables are dropped and the run is
+/// recorded as failed.
+public final class PostgresLoad: Sendable {
+    public let sink: PostgresSink
+    /// The run's tables, each before the tables that reference it.
+    public let tables: [PostgresTable]
+    public let runID: String
+    /// Table name → staging table name.
+    let staging: [String: String]
+    /// Tables that exist already and are appended to.
+    let appendTo: Set<String>
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let counts = Mutex<[String: Int64]>([:])
+    /// Started by the first block: sender threads, one connection each.
+    private let pipeline = Mutex<CopyPipeline?>(nil)
+    /// Sent blocks' buffers, emptied, for the writers' next blocks: the same few buffers go
+    /// round instead of a new 4 MiB allocation per block.
+    let spares = Mutex<[[UInt8]]>([])
+    /// Sender threads: one per generating thread.
+    let senders: Int
+
+    /// Rows are sent in COPY statements of about this many bytes.
+    static let copyBytes = 4 << 20
+    public static let runsTable = "streamgen_runs"
+
+    private init(sink: PostgresSink, tables: [PostgresTable], runID: String, staging: [String: String], appendTo: Set<String>, senders: Int) {
+        self.senders = senders
+        self.sink = sink
+        self.tables = tables
+        self.runID = runID
+        self.staging = staging
+        self.appendTo = appendTo
+    }
+
+    var schema: String { sink.target.schema }
+    func qualified(_ name: String) -> String { "\(quoteIdentifier(schema)).\(quoteIdentifier(name))" }
+
+    /// What `begin` found.
+    public enum Start: Sendable {
+        case load(PostgresLoad)
+        /// `--if-exists skip` and every table is there with its shape.
+        case skipped(existing: [String])
+    }
+
+    /// Connects, checks the tables already there against `--if-exists`, records the run as
+    /// loading and creates the staging tables. Nothing is generated yet, so a bad URL, a refused
+    /// password or a table in the way fails in a second.
+    public static func begin(_ sink: PostgresSink, tables: [PostgresTable], pack: String, seed: UInt64, options: [(String, JSONValue)],
+                             threads: Int) throws(GenerateError) -> Start {
+        let ordered = PostgresTable.dependencyOrder(tables)
+        let connection = try PostgresConnection(sink.target)
+        let target = sink.target
+        func fail(_ what: String, _ error: PostgresError) -> GenerateError {
+            .runFailed("PostgreSQL at \(target): \(what): \(error)")
+        }
+        let schema = target.schema
+        do throws(PostgresError) {
+            try connection.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))")
+        } catch { throw fail("cannot create schema \(schema)", error) }
+        let existing: [String: [(name: String, type: String, notNull: Bool)]]
+        do throws(PostgresError) { existing = try Self.existingColumns(connection, schema: schema, tables: ordered.map(\.name)) } catch {
+            throw fail("cannot read the catalog", error)
+        }
+        let present = ordered.map(\.name).filter { existing[$0] != nil }
+        switch sink.ifExists {
+        case .fail:
+            if !present.isEmpty {
+                throw .invalidOption("PostgreSQL at \(target): \(present.map { "\(schema).\($0)" }.joined(separator: ", ")) already exist\(present.count == 1 ? "s" : ""); "
+                    + "--if-exists replace reloads, append upserts, skip leaves them")
+            }
+        case .skip, .append:
+            for name in present {
+                let table = ordered.first { $0.name == name }!
+                if let difference = Self.shapeDifference(table, existing[name]!) {
+                    throw .invalidOption("PostgreSQL at \(target): \(schema).\(name) exists with another shape (\(difference)); --if-exists replace reloads it")
+                }
+            }
+            if sink.ifExists == .skip && present.count == ordered.count { return .skipped(existing: present) }
+            if sink.ifExists == .skip && !present.isEmpty {
+                let missing = ordered.map(\.name).filter { existing[$0] == nil }
+                throw .invalidOption("PostgreSQL at \(target): --if-exists skip found \(present.joined(separator: ", ")) but not \(missing.joined(separator: ", ")); "
+                    + "--if-exists replace loads them all")
+            }
+            if sink.ifExists == .append {
+                for name in present where ordered.first(where: { $0.name == name })!.grain == nil {
+                    throw .invalidOption("PostgreSQL at \(target): --if-exists append upserts on a table's key, and \(name) has none (\(ordered.first { $0.name == name }!.notes.joined(separator: " ")))")
+                }
+            }
+        case .replace:
+            break
+        }
+        let runID = Self.newRunID()
+        let appendTo = sink.ifExists == .append ? Set(present) : []
+        var staging: [String: String] = [:]
+        for (i, t) in ordered.enumerated() { staging[t.name] = "_streamgen_\(runID)_\(i)" }
+        let load = PostgresLoad(sink: sink, tables: ordered, runID: runID, staging: staging, appendTo: appendTo, senders: max(1, threads))
+        do throws(PostgresError) {
+            try connection.execute("""
+                CREATE TABLE IF NOT EXISTS \(load.qualified(runsTable)) (
+                    run_id TEXT PRIMARY KEY, pack TEXT NOT NULL, mode TEXT NOT NULL, seed NUMERIC(20,0) NOT NULL,
+                    options JSONB NOT NULL, tables JSONB, status TEXT NOT NULL, message TEXT,
+                    started_at TIMESTAMPTZ NOT NULL DEFAULT now(), finished_at TIMESTAMPTZ)
+                """)
+            try connection.execute("INSERT INTO \(load.qualified(runsTable)) (run_id, pack, mode, seed, options, status) VALUES ($1, $2, $3, $4, $5, 'loading')",
+                                   [runID, pack, sink.ifExists.rawValue, String(seed), JSONValue.object(options).serialized(compact: true)])
+            for t in ordered {
+                try connection.execute(t.createStatement(schema: schema, as: staging[t.name]!, unlogged: appendTo.contains(t.name)))
+            }
+        } catch {
+            load.dropStaging(connection)
+            throw fail("cannot prepare the load", error)
+        }
+        load.idle.withLock { $0.append(connection) }
+        return .load(load)
+    }
+
+    /// A COPY encoder for rows of `table` held in chunks of `schema`: each PostgreSQL column
+    /// from the chunk column of its name, or from `constants` (Hive partition values).
+    public func encoder(table name: String, schema: Schema, constants: [String: String] = [:]) throws(ColumnarError) -> PostgresCopyEncoder {
+        guard let table = tables.first(where: { $0.name == name }) else { throw .invalidData("the load has no table '\(name)'") }
+        var fields: [PostgresCopyEncoder.Field] = []
+        for column in table.columns {
+            if let index = schema.index(of: column.name) {
+                fields.append(.column(index, column.wire))
+            } else if let text = constants[column.name] {
+                guard let bytes = PostgresCopyEncoder.constant(text, type: column.type, wire: column.wire) else {
+                    throw .invalidData("\(name).\(column.name): the partition value '\(text)' cannot be sent as \(column.sqlType)")
+                }
+                fields.append(.constant(bytes))
+            } else {
+                throw .invalidData("\(name).\(column.name): no value in the rows written")
+            }
+        }
+        return try PostgresCopyEncoder(schema: schema, fields: fields)
+    }
+
+    /// Queues one binary COPY stream for `table`'s staging table; waits while the queue is full.
+    func submit(table: String, data: [UInt8], rows: Int) throws(ColumnarError) {
+        let p = pipeline.withLock { p in
+            if p == nil {
+                p = CopyPipeline(senders: senders, capacity: senders) { [unowned self] (job: consuming CopyPipeline.Job) throws(ColumnarError) in
+                    let (table, rows) = (job.table, job.rows)
+                    var data = (consume job).data
+                    try self.copy(table: table, data: data, rows: rows)
+                    data.removeAll(keepingCapacity: true)
+                    self.spares.withLock { if $0.count < 2 * self.senders { $0.append(data) } }
+                }
+            }
+            return p!
+        }
+        try p.submit(.init(table: table, data: data, rows: rows))
+    }
+
+    /// Waits for every queued block, then ends the senders; throws the first failure.
+    private func finishSending() throws(ColumnarError) {
+        guard let p = pipeline.withLock({ $0 }) else { return }
+        defer { p.stop() }
+        try p.drain()
+    }
+
+    /// Sends one binary COPY stream into `table`'s staging table over an idle connection (a new
+    /// one when all are busy).
+    func copy(table name: String, data: [UInt8], rows: Int) throws(ColumnarError) {
+        let connection: PostgresConnection
+        if let c = idle.withLock({ $0.popLast() }) {
+            connection = c
+        } else {
+            do { connection = try PostgresConnection(sink.target) } catch { throw .invalidData("\(error)") }
+        }
+        let columns = tables.first { $0.name == name }!.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+        do throws(PostgresError) {
+            try connection.copy("COPY \(qualified(staging[name]!)) (\(columns)) FROM STDIN (FORMAT binary)", data: data)
+        } catch {
+            throw .invalidData("PostgreSQL at \(sink.target): loading \(schema).\(name) failed: \(error)")
+        }
+        counts.withLock { $0[name, default: 0] += Int64(rows) }
+        idle.withLock { $0.append(connection) }
+    }
+
+    /// The rows sent so far, by table.
+    public var rowsLoaded: [String: Int64] { counts.withLock { $0 } }
+
+    /// The transaction that makes the load visible: keys and constraints built, old tables
+    /// replaced or upserted into, the run marked complete. Returns the rows in each table.
+    @discardableResult
+    public func commit() throws(GenerateError) -> [String: Int64] {
+        do throws(ColumnarError) { try finishSending() } catch {
+            abort("\(error)")
+            throw .runFailed("\(error)")
+        }
+        let connection: PostgresConnection
+        do { connection = try control() } catch { abort("\(error)"); throw error }
+        let loaded = rowsLoaded
+        var statements = ["BEGIN", "SET LOCAL maintenance_work_mem = '256MB'"]
+        if sink.ifExists == .replace {
+            for t in tables.reversed() { statements.append("DROP TABLE IF EXISTS \(qualified(t.name))") }
+        }
+        var foreign: [String] = []
+        for t in tables {
+            let stage = qualified(staging[t.name]!)
+            if appendTo.contains(t.name) {
+                let names = t.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+                let grain = t.grain!
+                let updates = t.columns.filter { !grain.contains($0.name) }.map { "\(quoteIdentifier($0.name)) = EXCLUDED.\(quoteIdentifier($0.name))" }
+                statements.append("INSERT INTO \(qualified(t.name)) (\(names)) SELECT \(names) FROM \(stage) ON CONFLICT (\(grain.map(quoteIdentifier).joined(separator: ", "))) "
+                    + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET \(updates.joined(separator: ", "))"))
+                statements.append("DROP TABLE \(stage)")
+            } else {
+                statements.append("ALTER TABLE \(stage) RENAME TO \(quoteIdentifier(t.name))")
+                let (own, fk) = t.constraintStatements(schema: schema)
+                statements += own
+                foreign += fk
+                if !t.notes.isEmpty { statements.append("COMMENT ON TABLE \(qualified(t.name)) IS \(quoteLiteral(t.notes.joined(separator: " ")))") }
+            }
+        }
+        statements += foreign
+        var counted: [String: Int64] = [:]
+        do throws(PostgresError) {
+            for s in statements { try connection.execute(s) }
+            for t in tables {
+                let n = try connection.execute("SELECT count(*) FROM \(qualified(t.name))").first?[0].flatMap { Int64($0) } ?? 0
+                counted[t.name] = n
+            }
+            let summary = JSONValue.object(tables.map { t in
+                (t.name, JSONValue.object([("rows", .int(counted[t.name] ?? 0)), ("rows_loaded", .int(loaded[t.name] ?? 0))]))
+            }).serialized(compact: true)
+            try connection.execute("UPDATE \(qualified(Self.runsTable)) SET status = 'complete', finished_at = now(), tables = $1 WHERE run_id = $2", [summary, runID])
+            try connection.execute("COMMIT")
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            abort("\(error)", connection: connection)
+            throw .runFailed("PostgreSQL at \(sink.target): the load was rolled back, the tables are as they were: \(error)")
+        }
+        for t in tables { _ = try? connection.execute("ANALYZE \(qualified(t.name))") }
+        return counted
+    }
+
+    /// Commits, and says what the tables hold now.
+    public func commitNote() throws(GenerateError) -> String {
+        let started = MonotonicClock.nanoseconds()
+        let counts = try commit()
+        let seconds = Double(MonotonicClock.since(started)) / 1e9
+        return "loaded into \(sink.target) schema \(schema) (--if-exists \(sink.ifExists.rawValue), run \(runID)): "
+            + tables.map { "\($0.name) \(grouped(counts[$0.name] ?? 0))" }.joined(separator: ", ")
+            + "; keys, constraints and ANALYZE took \((seconds * 10).rounded() / 10) s"
+    }
+
+    /// Drops the staging tables and records the run as failed with `reason`.
+    public func abort(_ reason: String) {
+        pipeline.withLock { $0 }?.stop()
+        guard let connection = try? control() else { return }
+        abort(reason, connection: connection)
+    }
+
+    private func abort(_ reason: String, connection: PostgresConnection) {
+        dropStaging(connection)
+        _ = try? connection.execute("UPDATE \(qualified(Self.runsTable)) SET status = 'failed', finished_at = now(), message = $1 WHERE run_id = $2", [reason, runID])
+    }
+
+    private func dropStaging(_ connection: PostgresConnection) {
+        for name in staging.values.sorted() { _ = try? connection.execute("DROP TABLE IF EXISTS \(qualified(name))") }
+    }
+
+    /// A working connection for the control statements: an idle one that is still up, or a new one.
+    private func control() throws(GenerateError) -> PostgresConnection {
+        while let c = idle.withLock({ $0.popLast() }) {
+            if c.isOK { return c }
+        }
+        return try PostgresConnection(sink.target)
+    }
+
+    /// The columns of `tables` that exist in `schema`: name, type as `format_type` gives it, NOT NULL.
+    static func existingColumns(_ connection: PostgresConnection, schema: String, tables: [String]) throws(PostgresError) -> [String: [(name: String, type: String, notNull: Bool)]] {
+        let rows = try connection.execute("""
+            SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY c.relname, a.attnum
+            """, [schema])
+        var result: [String: [(name: String, type: String, notNull: Bool)]] = [:]
+        for row in rows.rows where tables.contains(row[0] ?? "") {
+            result[row[0]!, default: []].append((row[1] ?? "", row[2] ?? "", row[3] == "t"))
+        }
+        return result
+    }
+
+    /// How an existing table differs from `table`, or nil when its columns are the same names
+    /// and types in the same order.
+    static func shapeDifference(_ table: PostgresTable, _ existing: [(name: String, type: String, notNull: Bool)]) -> String? {
+        let want = table.columns.map { ($0.name, canonicalType($0.sqlType)) }
+        let have = existing.map { ($0.name, canonicalType($0.type)) }
+        if want.map(\.0) != have.map(\.0) {
+            return "columns \(have.map(\.0).joined(separator: ", ")); the run has \(want.map(\.0).joined(separator: ", "))"
+        }
+        for (w, h) in zip(want, have) where w.1 != h.1 { return "\(w.0) is \(h.1), the run writes \(w.1)" }
+        return nil
+    }
+
+    /// The name `format_type` gives a type as DDL writes it.
+    static func canonicalType(_ type: String) -> String {
+        let t = type.lowercased()
+        switch t {
+        case "int", "int4", "integer": return "integer"
+        case "int8", "bigint": return "bigint"
+        case "float8", "double precision": return "double precision"
+        case "bool", "boolean": return "boolean"
+        case "timestamptz", "timestamp with time zone": return "timestamp with time zone"
+        case "timestamp", "timestamp without time zone": return "timestamp without time zone"
+        default:
+            if let collate = t.firstRange(of: " collate ") { return canonicalType(String(t[..<collate.lowerBound])) }
+            if t.hasPrefix("varchar(") { return "character varying(" + t.dropFirst(8) }
+            if t.hasPrefix("decimal(") { return "numeric(" + t.dropFirst(8) }
+            return t
+        }
+    }
+
+    /// 12 hex digits from the clock and the process: unique enough among a database's runs.
+    static func newRunID() -> String {
+        var x = UInt64(FileSystem.now()) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(MonotonicClock.nanoseconds()) ^ UInt64(FileSystem.processID()) << 40
+        x ^= x >> 31
+        x &*= 0xBF58_476D_1CE4_E5B9
+        x ^= x >> 29
+        let hex = String(x, radix: 16)
+        return String(String(repeating: "0", count: max(0, 16 - hex.count)) + hex).prefix(12).description
+    }
+}
+
+/// A file writer's twin for the database: encodes the chunks it is given as binary COPY and
+/// sends them in blocks; writes the file too when there is one.
+final class PostgresTableWriter: TableFileWriter {
+    private let file: (any TableFileWriter)?
+    private let load: PostgresLoad
+    private let table: String
+    private let encoder: PostgresCopyEncoder
+    private var buffer: [UInt8]
+    private var rowsBuffered = 0
+    private var rowsWritten: Int64 = 0
+    private var encodingNanoseconds: UInt64 = 0
+    private var sendingNanoseconds: UInt64 = 0
+
+    init(file: (any TableFileWriter)?, load: PostgresLoad, table: String, encoder: PostgresCopyEncoder) {
+        self.file = file
+        self.load = load
+        self.table = table
+        self.encoder = encoder
+        buffer = PostgresCopyEncoder.header
+        buffer.reserveCapacity(PostgresLoad.copyBytes + (1 << 20))
+    }
+
+    func write(_ chunk: Chunk, rows: Range<Int>) throws(ColumnarError) {
+        try file?.write(chunk, rows: rows)
+        let started = MonotonicClock.nanoseconds()
+        try encoder.append(chunk, rows: rows, to: &buffer)
+        encodingNanoseconds &+= MonotonicClock.since(started)
+        rowsBuffered += rows.count
+        rowsWritten += Int64(rows.count)
+        if buffer.count >= PostgresLoad.copyBytes { try send() }
+    }
+
+    private func send() throws(ColumnarError) {
+        guard rowsBuffered > 0 else { return }
+        let started = MonotonicClock.nanoseconds()
+        defer { sendingNanoseconds &+= MonotonicClock.since(started) }
+        buffer.append(contentsOf: PostgresCopyEncoder.trailer)
+        var block = load.spares.withLock { $0.popLast() } ?? []
+        block.append(contentsOf: PostgresCopyEncoder.header)
+        swap(&block, &buffer)
+        let rows = rowsBuffered
+        rowsBuffered = 0
+        try load.submit(table: table, data: block, rows: rows)
+    }
+
+    func close() throws(ColumnarError) -> FileSummary {
+        do { try send() } catch { file?.abandon(); throw error }
+        if let file { return try file.close() }
+        return FileSummary(path: table, rows: rowsWritten, bytes: 0, rowGroups: 0)
+    }
+
+    func abandon() {
+        file?.abandon()
+        buffer.removeAll()
+    }
+
+    var timing: StageTimes {
+        var t = file?.timing ?? StageTimes()
+        t.encoding &+= encodingNanoseconds
+        t.writing &+= sendingNanoseconds
+        return t
+    }
+}
+
+/// Binary COPY blocks on their way to the server: a bounded queue and sender threads of their
+/// own, so that generating the next rows overlaps the server's reading of the last ones. The
+/// senders block in libpq, so they are threads, not tasks of the cooperative pool the workers
+/// generate on. A full queue makes `submit` wait (the memory stays bounded); the first failure
+/// is kept, the queue emptied, and every later `submit` and `drain` throws it.
+final class CopyPipeline: @unchecked Sendable {
+    struct Job {
+        let table: String
+        let data: [UInt8]
+        let rows: Int
+    }
+
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var jobs: [Job?] = []
+    private var head = 0
+    private var active = 0
+    private var failure: ColumnarError?
+    private var stopping = false
+    private var threads: [pthread_t] = []
+    private let capacity: Int
+    private let send: (consuming Job) throws(ColumnarError) -> Void
+
+    init(senders: Int, capacity: Int, send: @escaping (consuming Job) throws(ColumnarError) -> Void) {
+        self.capacity = capacity
+        self.send = send
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(changed, nil)
+        for _ in 0..<senders {
+            var thread = pthread_t()
+            let box = Unmanaged.passRetained(self).toOpaque()
+            if pthread_create(&thread, nil, { context in
+                let pipeline = Unmanaged<CopyPipeline>.fromOpaque(context!).takeRetainedValue()
+                pipeline.senderLoop()
+                return nil
+            }, box) == 0 {
+                threads.append(thread)
+            } else {
+                Unmanaged<CopyPipeline>.fromOpaque(box).release()
+            }
+        }
+    }
+
+    deinit {
+        pthread_cond_destroy(changed)
+        pthread_mutex_destroy(lock)
+        changed.deallocate()
+        lock.deallocate()
+    }
+
+    private var queued: Int { jobs.count - head }
+
+    private func senderLoop() {
+        pthread_mutex_lock(lock)
+        while true {
+            while queued == 0 && !stopping { pthread_cond_wait(changed, lock) }
+            if queued == 0 { break }
+            let job = jobs[head]!
+            jobs[head] = nil  // the sender holds the only reference: its buffer can be reused
+            head += 1
+            if head == jobs.count { jobs.removeAll(keepingCapacity: true); head = 0 }
+            active += 1
+            pthread_cond_broadcast(changed)
+            pthread_mutex_unlock(lock)
+            var error: ColumnarError?
+            do { try send(job) } catch let e { error = e }
+            pthread_mutex_lock(lock)
+            active -= 1
+            if let error, failure == nil {
+                failure = error
+                jobs.removeAll()
+                head = 0
+            }
+            pthread_cond_broadcast(changed)
+        }
+        pthread_mutex_unlock(lock)
+    }
+
+    /// Queues a block; waits while the queue is full.
+    func submit(_ job: Job) throws(ColumnarError) {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        while queued >= capacity && failure == nil && !threads.isEmpty { pthread_cond_wait(changed, lock) }
+        if let failure { throw failure }
+        if threads.isEmpty { throw ColumnarError.invalidData("no thread could be started to send rows to PostgreSQL") }
+        jobs.append(job)
+        pthread_cond_broadcast(changed)
+    }
+
+    /// Waits until every queued block is sent; throws the first failure.
+    func drain() throws(ColumnarError) {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        while (queued > 0 || active > 0) && failure == nil { pthread_cond_wait(changed, lock) }
+        while active > 0 { pthread_cond_wait(changed, lock) }
+        if let failure { throw failure }
+    }
+
+    /// Drops what is queued, lets the blocks being sent finish, and ends the threads.
+    func stop() {
+        pthread_mutex_lock(lock)
+        stopping = true
+        jobs.removeAll()
+        head = 0
+        pthread_cond_broadcast(changed)
+        pthread_mutex_unlock(lock)
+        for t in threads { pthread_join(t, nil) }
+        threads.removeAll()
+    }
+}

@@ -1,0 +1,258 @@
+import Foundation
+import StreamGen
+import TestSupport
+import Testing
+
+/// `--sink postgres://…` against a real server: the throwaway cluster `make test` starts
+/// (tools/postgres/cluster.sh) and names in STREAMGEN_TEST_POSTGRES_URL. Each test loads into a
+/// schema of its own.
+@Suite("PostgreSQL sink", .serialized)
+struct PostgresTests {
+    static var url: String {
+        get throws {
+            guard let url = ProcessInfo.processInfo.environment["STREAMGEN_TEST_POSTGRES_URL"] else {
+                throw InteropError.noPython("STREAMGEN_TEST_POSTGRES_URL is not set: run `make test`, which starts a throwaway PostgreSQL cluster")
+            }
+            return url
+        }
+    }
+
+    static func sink(_ schema: String) throws -> String { "\(try url)?schema=\(schema)" }
+
+    static func streamgen(_ arguments: [String], environment: [String: String] = [:]) throws -> Interop.Result {
+        try Interop.run(Interop.streamgen, arguments, environment: environment)
+    }
+
+    /// The rows of `sql`, every value as text (nil for NULL).
+    static func query(_ sql: String) throws -> [[String?]] {
+        let json = try Interop.runScript("postgres.py", ["query", try url, sql])
+        return (json["rows"] as? [[Any]] ?? []).map { $0.map { $0 as? String } }
+    }
+
+    static func scalar(_ sql: String) throws -> String? { try query(sql).first?.first ?? nil }
+
+    /// Every cell of `table` in PostgreSQL equals the Parquet files' (partition columns included).
+    static func expectSameCells(_ schema: String, _ dir: URL, _ table: String, key: [String], rows: Int? = nil) throws {
+        let json = try Interop.runScript("postgres.py", ["compare", try url, schema, dir.path, table] + key)
+        let inPostgres = json["rows_postgres"] as? Int ?? -1
+        #expect(inPostgres == json["rows_parquet"] as? Int, "\(table): \(json)")
+        if let rows { #expect(inPostgres == rows, "\(table)") }
+        #expect((json["column_difference"] as? [String])?.isEmpty == true, "\(table): \(json["column_difference"] ?? "")")
+        #expect((json["mismatches"] as? [Any])?.isEmpty == true, "\(table): \(json["mismatches"] ?? "")")
+        #expect((json["only_parquet"] as? [Any])?.isEmpty == true, "\(table): \(json["only_parquet"] ?? "")")
+    }
+
+    @Test("devapp loads with its keys; every cell equals the Parquet files'; skip, fail, replace and append")
+    func devapp() throws {
+        let dir = try Runs.temporary("pg-devapp")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let schema = "t_devapp"
+        let first = try Self.streamgen(["generate", "devapp", "--out", dir.appendingPathComponent("a").path, "--sink", try Self.sink(schema)])
+        #expect(first.exitCode == 0, "\(first.output)")
+        #expect(first.output.contains("fake_analytics 10,000"), "\(first.output)")
+        let a = dir.appendingPathComponent("a")
+        try Self.expectSameCells(schema, a, "fake_users", key: ["id"], rows: 1_000)
+        try Self.expectSameCells(schema, a, "fake_orders", key: ["id"], rows: 5_000)
+        try Self.expectSameCells(schema, a, "fake_analytics", key: ["id"], rows: 10_000)
+        try Self.expectSameCells(schema, a, "fake_products", key: ["id"], rows: 500)
+        // Keys and foreign keys, built after the load.
+        let constraints = try Self.query("""
+            SELECT conrelid::regclass::text, contype, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE connamespace = '\(schema)'::regnamespace ORDER BY 1, 2, 3
+            """).map { $0.compactMap { $0 }.joined(separator: " ") }
+        #expect(constraints.contains("t_devapp.fake_orders f FOREIGN KEY (user_id) REFERENCES t_devapp.fake_users(id)"), "\(constraints)")
+        #expect(constraints.contains("t_devapp.fake_analytics p PRIMARY KEY (id)"), "\(constraints)")
+        #expect(try Self.scalar("SELECT data_type FROM information_schema.columns WHERE table_schema = '\(schema)' AND table_name = 'fake_orders' AND column_name = 'order_date'") == "timestamp with time zone")
+        let run = try Self.query("SELECT pack, mode, status, seed, tables->'fake_orders'->>'rows' FROM \(schema).streamgen_runs")
+        #expect(run == [["devapp", "fail", "complete", "42", "5000"]])
+
+        // fail (the default): refused before anything is generated.
+        let again = try Self.streamgen(["generate", "devapp", "--out", dir.appendingPathComponent("b").path, "--sink", try Self.sink(schema)])
+        #expect(again.exitCode != 0)
+        #expect(again.output.contains("t_devapp.fake_users") && again.output.contains("already exist"), "\(again.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b/manifest.json").path))
+
+        // skip: spec 002's create-if-absent leaves everything as it is.
+        let checksum = "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM \(schema).fake_orders t"
+        let before = try Self.scalar(checksum)
+        let skip = try Self.streamgen(["generate", "devapp", "--out", dir.appendingPathComponent("c").path, "--sink", try Self.sink(schema), "--if-exists", "skip"])
+        #expect(skip.exitCode == 0 && skip.output.contains("nothing generated"), "\(skip.output)")
+        #expect(try Self.scalar(checksum) == before)
+
+        // replace: spec 002's reset, another seed, one transaction.
+        let replace = try Self.streamgen(["generate", "devapp", "--seed", "7", "--out", dir.appendingPathComponent("d").path, "--sink", try Self.sink(schema), "--if-exists", "replace"])
+        #expect(replace.exitCode == 0, "\(replace.output)")
+        try Self.expectSameCells(schema, dir.appendingPathComponent("d"), "fake_orders", key: ["id"], rows: 5_000)
+        let replaced = try Self.scalar(checksum)
+        #expect(replaced != before)
+
+        // append upserts on the key: the same run appended twice leaves the same rows.
+        for name in ["e", "f"] {
+            let append = try Self.streamgen(["generate", "devapp", "--seed", "7", "--out", dir.appendingPathComponent(name).path, "--sink", try Self.sink(schema), "--if-exists", "append"])
+            #expect(append.exitCode == 0, "\(append.output)")
+        }
+        #expect(try Self.scalar(checksum) == replaced)
+        #expect(try Self.scalar("SELECT count(*) FROM \(schema).fake_orders") == "5000")
+        let modes = try Self.query("SELECT mode, status FROM \(schema).streamgen_runs ORDER BY started_at").map { $0.compactMap { $0 }.joined(separator: " ") }
+        #expect(modes == ["fail complete", "replace complete", "append complete", "append complete"])
+        // No staging table is left behind.
+        #expect(try Self.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = '\(schema)' AND tablename LIKE '\\_streamgen\\_%'") == "0")
+
+        // status reads it back from the database: spec 002's row counts and statistics.
+        let status = try Self.streamgen(["status", try Self.sink(schema)])
+        #expect(status.exitCode == 0, "\(status.output)")
+        #expect(status.output.contains("complete (--if-exists append"), "\(status.output)")
+        #expect(status.output.contains("  fake_orders: 5,000 rows"), "\(status.output)")
+        #expect(status.output.contains("    id bigint: 0 null, 5,000 distinct, 1 … 5000"), "\(status.output)")
+
+        // replace is a destructive path: refused under STREAMGEN_ENV=production.
+        let production = try Self.streamgen(["generate", "devapp", "--out", dir.appendingPathComponent("g").path, "--sink", try Self.sink(schema), "--if-exists", "replace"],
+                                            environment: ["STREAMGEN_ENV": "production"])
+        #expect(production.exitCode != 0 && production.output.contains("STREAMGEN_ENV=production"), "\(production.output)")
+    }
+
+    static let schemaYAML = """
+        name: shop
+        start: 2024-03-01
+        days: 3
+        tables:
+          - name: customers
+            rows: 300
+            columns:
+              - {name: id, type: int64, generator: sequence}
+              - {name: email, type: string, generator: email}
+              - {name: country, type: string, generator: {text: country}}
+              - {name: signed_up, type: date, generator: {date_between: {start: 2022-01-01, end: 2024-03-01}}}
+          - name: orders
+            rows_per_day: 400
+            partition_by: [order_date]
+            columns:
+              - {name: id, type: int64, generator: {sequence: {start: 1000, step: 1}}}
+              - {name: customer_id, type: int64, generator: {reference: {table: customers, column: id, pick: zipf, exponent: 1.1}}}
+              - {name: ordered_at, type: timestamp, generator: event_time}
+              - {name: order_date, type: date, generator: event_date}
+              - {name: shipped_at, type: timestamp, generator: {after: {column: ordered_at, min: 3600, max: 259200}}, null_rate: 0.1}
+              - {name: price, type: "decimal(10,2)", generator: {lognormal: {median: 25, sigma: 0.8, min: 1, decimals: 2}}}
+              - {name: total, type: double, generator: {uniform: {min: -5, max: 5, decimals: 4}}}
+              - {name: meta, type: json, generator: {json: {source: {choice: [web, app]}, score: {uniform: {min: 0, max: 1, decimals: 3}}}}}
+              - {name: token, type: uuid, generator: uuid}
+        """
+
+    @Test("a YAML schema: dates from partition folders, decimals, JSONB, UUIDs and NULLs load cell for cell")
+    func yamlSchema() throws {
+        let dir = try Runs.temporary("pg-yaml")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("shop.yaml")
+        try Self.schemaYAML.write(to: file, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out")
+        let run = try Self.streamgen(["generate", "--schema", file.path, "--out", out.path, "--sink", try Self.sink("t_yaml")])
+        #expect(run.exitCode == 0, "\(run.output)")
+        try Self.expectSameCells("t_yaml", out, "customers", key: ["id"], rows: 300)
+        try Self.expectSameCells("t_yaml", out, "orders", key: ["id"], rows: 1_200)
+        let types = try Self.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 't_yaml' AND table_name = 'orders' ORDER BY ordinal_position")
+            .map { "\($0[0] ?? ""):\($0[1] ?? "")" }
+        #expect(types == ["id:bigint", "customer_id:bigint", "ordered_at:timestamp with time zone", "order_date:date", "shipped_at:timestamp with time zone",
+                          "price:numeric", "total:double precision", "meta:jsonb", "token:uuid"])
+        // The partition value and the event time agree; NULLs are NULLs.
+        #expect(try Self.scalar("SELECT count(*) FROM t_yaml.orders WHERE order_date <> (ordered_at AT TIME ZONE 'UTC')::date") == "0")
+        let nulls = Int(try Self.scalar("SELECT count(*) FROM t_yaml.orders WHERE shipped_at IS NULL") ?? "") ?? 0
+        #expect((60...180).contains(nulls), "\(nulls) of 1,200 shipped_at NULL; null_rate 0.1")
+        #expect(try Self.scalar("SELECT count(*) FROM t_yaml.orders WHERE meta->>'source' IN ('web', 'app')") == "1200")
+    }
+
+    @Test("a constraint the rows break fails the whole load: nothing half-loaded, the run recorded as failed")
+    func constraintViolation() throws {
+        let dir = try Runs.temporary("pg-violation")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // `key: country` declares a primary key that 300 customers from a few countries break.
+        let yaml = Self.schemaYAML.replacingOccurrences(of: "    rows: 300\n", with: "    rows: 300\n    key: country\n")
+        let file = dir.appendingPathComponent("bad.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let run = try Self.streamgen(["generate", "--schema", file.path, "--out", dir.appendingPathComponent("out").path, "--sink", try Self.sink("t_violation")])
+        #expect(run.exitCode != 0)
+        #expect(run.output.contains("rolled back") && run.output.contains("could not create unique index"), "\(run.output)")
+        #expect(try Self.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 't_violation' AND tablename <> 'streamgen_runs'") == "0")
+        let status = try Self.query("SELECT status, message FROM t_violation.streamgen_runs")
+        #expect(status.count == 1 && status[0][0] == "failed" && (status[0][1] ?? "").contains("unique"), "\(status)")
+    }
+
+    @Test("a bad URL, a refused connection and a missing database each fail before anything is generated")
+    func connectionErrors() throws {
+        let dir = try Runs.temporary("pg-errors")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = try Self.url
+        let port = url.split(separator: ":").last!.split(separator: "/").first!
+        let cases: [(String, String)] = [
+            ("mysql://localhost/db", "expected postgres://"),
+            ("postgres://streamgen@127.0.0.1:1/postgres", "cannot connect to PostgreSQL"),
+            ("postgres://streamgen@127.0.0.1:\(port)/no_such_db", "database \"no_such_db\" does not exist"),
+            ("postgres://streamgen:secret@127.0.0.1:1/postgres", "streamgen:***@"),
+        ]
+        for (i, (sink, message)) in cases.enumerated() {
+            let out = dir.appendingPathComponent("o\(i)")
+            let run = try Self.streamgen(["generate", "devapp", "--out", out.path, "--sink", sink])
+            #expect(run.exitCode != 0, "\(sink)")
+            #expect(run.output.contains(message), "\(sink): \(run.output)")
+            #expect(!run.output.contains("secret"))
+            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("manifest.json").path), "\(sink)")
+        }
+    }
+
+    @Test("a server that drops the connections mid-load: a clear failure, the staging tables dropped")
+    func killedConnection() throws {
+        let dir = try Runs.temporary("pg-killed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let child = try Interop.launch(Interop.streamgen, ["generate", "devapp", "--scale", "300", "--out", dir.appendingPathComponent("out").path,
+                                                          "--sink", try Self.sink("t_killed"), "--threads", "2"])
+        // Wait for the COPYs to start, then end every StreamGen backend.
+        var copying = false
+        for _ in 0..<600 where !copying {
+            usleep(20_000)
+            copying = (try? Self.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'streamgen' AND query LIKE 'COPY%'")).flatMap { $0 }.map { $0 != "0" } ?? false
+        }
+        #expect(copying, "no COPY seen")
+        _ = try Self.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'streamgen'")
+        let result = child.finish(timeout: 120)
+        #expect(result.exitCode != 0 && !result.timedOut, "\(result.output)")
+        #expect(result.output.contains("t_killed.fake_"), "\(result.output)")
+        #expect(try Self.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 't_killed' AND tablename <> 'streamgen_runs'") == "0")
+        #expect(try Self.scalar("SELECT status FROM t_killed.streamgen_runs") == "failed")
+        let status = try Self.streamgen(["status", try Self.sink("t_killed")])
+        #expect(status.exitCode == 1 && status.output.contains("failed"), "\(status.output)")
+    }
+
+    @Test("ecommerce fixtures: spec 000's figures in PostgreSQL equal DuckDB's over the files; anomalies load as their data says")
+    func ecommerce() throws {
+        let dir = try Runs.temporary("pg-ecommerce")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for scenario in ["baseline", "orphaned_records", "schema_drift"] {
+            let schema = "t_\(scenario)"
+            let out = dir.appendingPathComponent(scenario)
+            let run = try Self.streamgen(["generate", "ecommerce", "--scenario", scenario, "--out", out.path, "--sink", try Self.sink(schema)])
+            #expect(run.exitCode == 0, "\(run.output)")
+            let fixture = out.appendingPathComponent(scenario)
+            if scenario == "baseline" {
+                let figures = try Interop.runScript("postgres.py", ["ecommerce", try Self.url, schema, fixture.path])
+                for (name, value) in figures {
+                    let v = value as? [String: Any]
+                    #expect(v?["equal"] as? Bool == true, "\(name): \(v ?? [:])")
+                    #expect((v?["postgres"] as? [Any])?.isEmpty == false, "\(name)")
+                }
+                for (table, key) in [("orders", "order_id"), ("order_items", "order_item_id"), ("products", "product_id")] {
+                    try Self.expectSameCells(schema, fixture, table, key: [key])
+                }
+            }
+            let foreign = try Self.scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = '\(schema).orders'::regclass AND contype = 'f'")
+            #expect(foreign == (scenario == "orphaned_records" ? "0" : "1"), "\(scenario)")
+            if scenario == "orphaned_records" {
+                let orphans = try Self.scalar("SELECT count(*) FROM \(schema).orders o WHERE o.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \(schema).users u WHERE u.user_id = o.user_id)")
+                #expect((Int(orphans ?? "") ?? 0) > 0, "\(orphans ?? "")")
+                #expect(try Self.scalar("SELECT obj_description('\(schema).orders'::regclass)")?.contains("orphaned_records") == true)
+            }
+            if scenario == "schema_drift" {
+                #expect(try Self.scalar("SELECT data_type FROM information_schema.columns WHERE table_schema = '\(schema)' AND table_name = 'products' AND column_name = 'price'") == "character varying")
+                #expect((Int(try Self.scalar("SELECT count(*) FROM \(schema).products WHERE price LIKE '% USD'") ?? "") ?? 0) > 0)
+            }
+        }
+    }
+}
