@@ -164,7 +164,6 @@ public struct PostgresCopyEncoder: Sendable {
         case .int4, .date: return 4
         case .int8, .float8, .timestamp: return 8
         case .uuid: return 16
-        case .text where column.storage == .int32 || column.storage == .int64: return nil
         case .numeric, .text, .jsonb, .bytea: return nil
         }
     }
@@ -202,16 +201,19 @@ public struct PostgresCopyEncoder: Sendable {
             for k in 0..<n { sizes[k] += 4 + (noNulls || column.isValid(lower + k) ? column.fixedLength : 0) }
         case .int32, .int64:
             let scale = decimalScale(column)
+            var groups: [UInt16] = []
+            var text: [UInt8] = []
             for k in 0..<n {
                 let r = lower + k
                 guard noNulls || column.isValid(r) else { sizes[k] += 4; continue }
                 let unscaled = column.storage == .int32 ? Int64(column.int32s[r]) : column.int64s[r]
                 if wire == .numeric {
-                    sizes[k] += 4 + 8 + 2 * numericDigits(unscaled: unscaled, scale: scale).digits.count
+                    _ = numericDigits(unscaled: unscaled, scale: scale, into: &groups)
+                    sizes[k] += 4 + 8 + 2 * groups.count
                 } else {
-                    var digits: [UInt8] = []
-                    appendDecimal(unscaled: unscaled, scale: scale, to: &digits)
-                    sizes[k] += 4 + digits.count
+                    text.removeAll(keepingCapacity: true)
+                    appendDecimal(unscaled: unscaled, scale: scale, to: &text)
+                    sizes[k] += 4 + text.count
                 }
             }
         default:
@@ -246,6 +248,9 @@ public struct PostgresCopyEncoder: Sendable {
             if !value.isEmpty { (p + cursor[k]).copyMemory(from: value.baseAddress!, byteCount: value.count) }
             cursor[k] += value.count
         }
+        // Reused by every row of a decimal column: no allocation per value.
+        var groups: [UInt16] = []
+        var text: [UInt8] = []
         for k in 0..<n {
             let r = lower + k
             guard noNulls || column.isValid(r) else { null(k); continue }
@@ -289,18 +294,23 @@ public struct PostgresCopyEncoder: Sendable {
             case .numeric:
                 let unscaled = column.storage == .int32 ? Int64(column.int32s[r]) : column.int64s[r]
                 let scale = decimalScale(column)
-                let (digits, weight) = numericDigits(unscaled: unscaled, scale: scale)
-                length(k, 8 + 2 * digits.count)
+                let weight = numericDigits(unscaled: unscaled, scale: scale, into: &groups)
+                length(k, 8 + 2 * groups.count)
                 var at = cursor[k]
-                for v in [UInt16(digits.count), UInt16(bitPattern: Int16(weight)), unscaled < 0 && !digits.isEmpty ? 0x4000 : 0, UInt16(scale)] + digits {
+                func put(_ v: UInt16) {
                     p.storeBytes(of: v.bigEndian, toByteOffset: at, as: UInt16.self)
                     at += 2
                 }
+                put(UInt16(groups.count))
+                put(UInt16(bitPattern: Int16(weight)))
+                put(unscaled < 0 && !groups.isEmpty ? 0x4000 : 0)
+                put(UInt16(scale))
+                for g in groups { put(g) }
                 cursor[k] = at
             case .text where column.storage == .int32 || column.storage == .int64:
-                var digits: [UInt8] = []
-                appendDecimal(unscaled: column.storage == .int32 ? Int64(column.int32s[r]) : column.int64s[r], scale: decimalScale(column), to: &digits)
-                digits.withUnsafeBytes { bytes(k, $0) }
+                text.removeAll(keepingCapacity: true)
+                appendDecimal(unscaled: column.storage == .int32 ? Int64(column.int32s[r]) : column.int64s[r], scale: decimalScale(column), to: &text)
+                text.withUnsafeBytes { bytes(k, $0) }
             case .text, .bytea:
                 column.withValueBytes(r) { bytes(k, $0) }
             case .jsonb:
@@ -335,28 +345,29 @@ public struct PostgresCopyEncoder: Sendable {
         return bytes
     }
 
-    /// `unscaled × 10^-scale` as NUMERIC's digits in base 10 000 (most significant first, the
-    /// decimal point on a group boundary, leading and trailing zero groups left out) and the
-    /// weight of the first.
-    static func numericDigits(unscaled: Int64, scale: Int) -> (digits: [UInt16], weight: Int) {
+    /// `unscaled × 10^-scale` as NUMERIC's digits in base 10 000, into `digits` (most
+    /// significant first, the decimal point on a group boundary, leading and trailing zero
+    /// groups left out); returns the weight of the first.
+    static func numericDigits(unscaled: Int64, scale: Int, into digits: inout [UInt16]) -> Int {
+        digits.removeAll(keepingCapacity: true)
         // Pad the fraction to whole groups of four digits.
         let pad = (4 - scale % 4) % 4
         var magnitude = UInt128(unscaled.magnitude)
         for _ in 0..<pad { magnitude *= 10 }
         let fractionGroups = (scale + pad) / 4
-        var groups: [UInt16] = []  // least significant first
-        while magnitude > 0 {
-            groups.append(UInt16(magnitude % 10_000))
+        while magnitude > 0 {  // least significant first, reversed below
+            digits.append(UInt16(magnitude % 10_000))
             magnitude /= 10_000
         }
         // Groups below the point that the value does not reach are zeros.
-        while groups.count < fractionGroups { groups.append(0) }
-        var weight = groups.count - 1 - fractionGroups
-        var digits = Array(groups.reversed())
-        while let first = digits.first, first == 0 { digits.removeFirst(); weight -= 1 }
+        while digits.count < fractionGroups { digits.append(0) }
+        var weight = digits.count - 1 - fractionGroups
+        digits.reverse()
+        let leading = digits.prefix { $0 == 0 }.count
+        digits.removeFirst(leading)
+        weight -= leading
         while let last = digits.last, last == 0 { digits.removeLast() }
-        if digits.isEmpty { weight = 0 }
-        return (digits, weight)
+        return digits.isEmpty ? 0 : weight
     }
 
     /// The encoded bytes of a constant field from its text (a Hive partition value), or nil when

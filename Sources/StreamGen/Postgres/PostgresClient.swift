@@ -61,12 +61,6 @@ public struct PostgresTarget: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-extension String {
-    fileprivate func trimmingCharacters(in set: Character) -> String {
-        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
-    }
-}
-
 /// An error the server or libpq reported: the message, and the SQLSTATE when the server sent one.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public let message: String
@@ -196,8 +190,7 @@ final class PostgresConnection: @unchecked Sendable {
 
     /// libpq's message on one line.
     static func clean(_ message: String) -> String {
-        message.split(whereSeparator: \.isNewline).map { String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
-            .filter { !$0.isEmpty }.joined(separator: "; ")
+        message.split(whereSeparator: \.isNewline).map { String($0).trimmingCharacters(in: " \t") }.filter { !$0.isEmpty }.joined(separator: "; ")
     }
 }
 

@@ -50,6 +50,8 @@ public final class PostgresLoad: Sendable {
     let staging: [String: String]
     /// Tables that exist already and are appended to.
     let appendTo: Set<String>
+    /// Table name → its `COPY staging (columns) FROM STDIN (FORMAT binary)`.
+    let copyStatements: [String: String]
     private let idle = Mutex<[PostgresConnection]>([])
     private let counts = Mutex<[String: Int64]>([:])
     /// Started by the first block: sender threads, one connection each.
@@ -71,6 +73,12 @@ public final class PostgresLoad: Sendable {
         self.runID = runID
         self.staging = staging
         self.appendTo = appendTo
+        var statements: [String: String] = [:]
+        for t in tables {
+            let columns = t.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+            statements[t.name] = "COPY \(quoteIdentifier(sink.target.schema)).\(quoteIdentifier(staging[t.name]!)) (\(columns)) FROM STDIN (FORMAT binary)"
+        }
+        copyStatements = statements
     }
 
     var schema: String { sink.target.schema }
@@ -155,6 +163,28 @@ public final class PostgresLoad: Sendable {
         return .load(load)
     }
 
+    /// Runs a pack's generation (`body`) with the load `sink` asks for, or with none when it is
+    /// nil: begins the load, aborts it when `body` throws, commits it after and adds what it
+    /// loaded to the report. With `--if-exists skip` and every table there, `body` is not run.
+    public static func around(
+        _ sink: PostgresSink?, tables: () -> [PostgresTable], pack: String, seed: UInt64, options: () -> [(String, JSONValue)], threads: Int,
+        _ body: (PostgresLoad?) async throws(GenerateError) -> GenerateReport
+    ) async throws(GenerateError) -> GenerateReport {
+        guard let sink else { return try await body(nil) }
+        switch try begin(sink, tables: tables(), pack: pack, seed: seed, options: options(), threads: threads) {
+        case .skipped(let existing):
+            return GenerateReport(datasets: [], sinkNote: "--if-exists skip: \(existing.joined(separator: ", ")) already in \(sink.target.schema) at \(sink.target); nothing generated")
+        case .load(let load):
+            var report: GenerateReport
+            do { report = try await body(load) } catch {
+                load.abort("\(error)")
+                throw error
+            }
+            report.sinkNote = try load.commitNote()
+            return report
+        }
+    }
+
     /// A COPY encoder for rows of `table` held in chunks of `schema`: each PostgreSQL column
     /// from the chunk column of its name, or from `constants` (Hive partition values).
     public func encoder(table name: String, schema: Schema, constants: [String: String] = [:]) throws(ColumnarError) -> PostgresCopyEncoder {
@@ -208,9 +238,8 @@ public final class PostgresLoad: Sendable {
         } else {
             do { connection = try PostgresConnection(sink.target) } catch { throw .invalidData("\(error)") }
         }
-        let columns = tables.first { $0.name == name }!.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
         do throws(PostgresError) {
-            try connection.copy("COPY \(qualified(staging[name]!)) (\(columns)) FROM STDIN (FORMAT binary)", data: data)
+            try connection.copy(copyStatements[name]!, data: data)
         } catch {
             throw .invalidData("PostgreSQL at \(sink.target): loading \(schema).\(name) failed: \(error)")
         }
@@ -357,7 +386,8 @@ public final class PostgresLoad: Sendable {
 
     /// 12 hex digits from the clock and the process: unique enough among a database's runs.
     static func newRunID() -> String {
-        var x = UInt64(FileSystem.now()) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(MonotonicClock.nanoseconds()) ^ UInt64(FileSystem.processID()) << 40
+        var x = UInt64(bitPattern: FileSystem.now()) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(MonotonicClock.nanoseconds())
+            ^ UInt64(UInt32(bitPattern: FileSystem.processID())) << 40
         x ^= x >> 31
         x &*= 0xBF58_476D_1CE4_E5B9
         x ^= x >> 29

@@ -78,28 +78,16 @@ public struct DeclarativePack: Pack {
 
     public func generate(_ request: GenerateRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
         let prepared = try StreamGenEngine.prepare(try options(request))
-        var load: PostgresLoad?
-        if let sink = request.sink {
-            if request.shard != nil { throw .invalidOption("--sink loads a whole run; with --shard, load each shard's files with load_postgres.sql") }
-            let tables = PostgresTable.tables(of: prepared)
-            switch try PostgresLoad.begin(sink, tables: tables, pack: name, seed: prepared.options.seed, options: StreamGenEngine.recordedOptions(prepared),
-                                          threads: prepared.concurrency) {
-            case .skipped(let existing):
-                return GenerateReport(datasets: [], sinkNote: "--if-exists skip: \(existing.joined(separator: ", ")) already in \(sink.target.schema) at \(sink.target); nothing generated")
-            case .load(let l):
-                load = l
-            }
+        if request.sink != nil && request.shard != nil {
+            throw .invalidOption("--sink loads a whole run; with --shard, load each shard's files with load_postgres.sql")
         }
-        let manifest: Manifest
-        do { manifest = try await StreamGenEngine.run(prepared, progress: progress, postgres: load) } catch {
-            load?.abort("\(error)")
-            throw error
+        return try await PostgresLoad.around(request.sink, tables: { PostgresTable.tables(of: prepared) }, pack: name, seed: prepared.options.seed,
+                                             options: { StreamGenEngine.recordedOptions(prepared) }, threads: prepared.concurrency) { (load) throws(GenerateError) in
+            let manifest = try await StreamGenEngine.run(prepared, progress: progress, postgres: load)
+            let tables = manifest.tables.map { (name: $0.name, rows: $0.rows, files: $0.files.count, bytes: $0.bytes) }
+            return GenerateReport(datasets: [GenerateReport.Dataset(directory: request.outDirectory, tables: tables)], shard: request.shard,
+                                  concurrencyNote: prepared.concurrencyNote)
         }
-        let tables = manifest.tables.map { (name: $0.name, rows: $0.rows, files: $0.files.count, bytes: $0.bytes) }
-        var report = GenerateReport(datasets: [GenerateReport.Dataset(directory: request.outDirectory, tables: tables)], shard: request.shard,
-                                    concurrencyNote: prepared.concurrencyNote)
-        if let load { report.sinkNote = try load.commitNote() }
-        return report
     }
 
     public func validate(_ directory: String, manifest: Manifest) throws(GenerateError) -> ValidationReport {

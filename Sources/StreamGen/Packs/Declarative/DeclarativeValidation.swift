@@ -208,7 +208,8 @@ enum Malformed {
 }
 
 extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
+    /// Without leading and trailing characters of `set`.
+    func trimmingCharacters(in set: String) -> String {
         String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
     }
 }

@@ -702,37 +702,27 @@ public struct EcommercePack: Pack {
     }
 
     public func generate(_ request: GenerateRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
-        var options = try options(request)
-        var load: PostgresLoad?
-        if let sink = request.sink {
-            guard (options.scenarios?.count ?? 1) == 1 else {
-                throw .invalidOption("--sink loads one fixture (every fixture's tables have the same names): name one --scenario, or give each its own ?schema=")
-            }
-            let scenario = options.scenarios?.first ?? .baseline
-            let recorded: [(String, JSONValue)] = [("scenario", .string(scenario.name)), ("scale", .double(options.scale)), ("days", .int(Int64(options.days))),
-                                                   ("start", .string(formatISODate(options.startDay)))]
-            switch try PostgresLoad.begin(sink, tables: EcommerceTables.postgresTables(scenario), pack: name, seed: options.seed, options: recorded,
-                                          threads: options.threads ?? FileSystem.coreCount()) {
-            case .skipped(let existing):
-                return GenerateReport(datasets: [], sinkNote: "--if-exists skip: \(existing.joined(separator: ", ")) already in \(sink.target.schema) at \(sink.target); nothing generated")
-            case .load(let l):
-                load = l
-                options.postgres = l
-            }
+        let options = try options(request)
+        if request.sink != nil && (options.scenarios?.count ?? 1) != 1 {
+            throw .invalidOption("--sink loads one fixture (every fixture's tables have the same names): name one --scenario, or give each its own ?schema=")
         }
-        let summaries: [FixtureSummary]
-        do { summaries = try await EcommerceRun.generate(options, progress: progress) } catch {
-            load?.abort("\(error)")
-            throw error
+        let scenario = options.scenarios?.first ?? .baseline
+        let recorded: () -> [(String, JSONValue)] = {
+            [("scenario", .string(scenario.name)), ("scale", .double(options.scale)), ("days", .int(Int64(options.days))),
+             ("start", .string(formatISODate(options.startDay)))]
         }
-        var report = GenerateReport(datasets: summaries.map { f in
-            GenerateReport.Dataset(
-                directory: f.directory, label: f.scenario.name,
-                tables: EcommerceTables.names.map { (name: $0, rows: f.rows[$0] ?? 0, files: f.filesByTable[$0] ?? 0, bytes: f.bytesByTable[$0] ?? 0) },
-                note: f.severity.map { "severity \(($0 * 1000).rounded() / 1000)" })
-        })
-        if let load { report.sinkNote = try load.commitNote() }
-        return report
+        return try await PostgresLoad.around(request.sink, tables: { EcommerceTables.postgresTables(scenario) }, pack: name, seed: options.seed,
+                                             options: recorded, threads: options.threads ?? FileSystem.coreCount()) { (load) throws(GenerateError) in
+            var run = options
+            run.postgres = load
+            let summaries = try await EcommerceRun.generate(run, progress: progress)
+            return GenerateReport(datasets: summaries.map { f in
+                GenerateReport.Dataset(
+                    directory: f.directory, label: f.scenario.name,
+                    tables: EcommerceTables.names.map { (name: $0, rows: f.rows[$0] ?? 0, files: f.filesByTable[$0] ?? 0, bytes: f.bytesByTable[$0] ?? 0) },
+                    note: f.severity.map { "severity \(($0 * 1000).rounded() / 1000)" })
+            })
+        }
     }
 
     public func validate(_ directory: String, manifest: Manifest) throws(GenerateError) -> ValidationReport {
