@@ -331,10 +331,13 @@ public final class PostgresLoad: Sendable {
         for name in staging.values.sorted() { _ = try? connection.execute("DROP TABLE IF EXISTS \(qualified(name))") }
     }
 
-    /// A working connection for the control statements: an idle one that is still up, or a new one.
+    /// A working connection for the control statements: an idle one that answers, or a new one.
+    /// libpq only learns that the server ended a connection when it next uses it, so an idle
+    /// connection's status alone does not say it is up: a server that terminated every backend
+    /// leaves idle connections that look fine.
     private func control() throws(GenerateError) -> PostgresConnection {
         while let c = idle.withLock({ $0.popLast() }) {
-            if c.isOK { return c }
+            if c.isOK, (try? c.execute("SELECT 1")) != nil { return c }
         }
         return try PostgresConnection(sink.target)
     }
