@@ -29,6 +29,9 @@ struct Append: AsyncParsableCommand {
     @Option(help: "The memory ceiling: 512MiB, 2GiB, ...")
     var memoryLimit: String = "512MiB"
 
+    @Option(help: "Also upsert the new days into the tables a `generate retail --sink` loaded: postgres://user@host:port/db[?schema=NAME] (or STREAMGEN_POSTGRES_URL).")
+    var sink: String?
+
     @Flag(inversion: .prefixedNo, help: "Verify the dataset afterwards.")
     var verify = true
 
@@ -52,6 +55,9 @@ struct Append: AsyncParsableCommand {
         request.memoryLimit = limit
         request.commandLine = CommandLine.arguments
         request.createdAt = try sourceDateEpoch()
+        if let url = sink ?? ProcessEnvironment()["STREAMGEN_POSTGRES_URL"] {
+            do { request.sink = try PostgresTarget(parsing: url) } catch { throw ValidationError("\(error)") }
+        }
         let manifestPack: String
         do { manifestPack = try DatasetStatus.load(directory).manifest.pack } catch { throw CommandFailure("\(error)") }
         guard let pack = Packs.named(manifestPack) else { throw CommandFailure("'\(directory)' holds a dataset of '\(manifestPack)', which takes no appends") }
@@ -61,6 +67,7 @@ struct Append: AsyncParsableCommand {
             let d = report.datasets[0]
             let rows = d.tables.map { "\($0.name) \(grouped($0.rows))" }.joined(separator: ", ")
             print("\(d.label ?? "appended \(startDate ?? "the next days") to \(endDate)") in \(formatSeconds(session.seconds)); \(directory) now holds \(rows)")
+            if let note = report.sinkNote { print(note) }
         }
         if verify { try verifyDataset(directory, quiet: quiet) }
     }

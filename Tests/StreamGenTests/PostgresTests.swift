@@ -255,4 +255,97 @@ struct PostgresTests {
             }
         }
     }
+
+    @Test("retail (spec 003): the seven tables with the spec's grain, checks and foreign keys, cell for cell; append upserts its new days, twice is once")
+    func retail() throws {
+        let dir = try Runs.temporary("pg-retail")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let schema = "t_retail"
+        _ = try Self.query("DROP SCHEMA IF EXISTS t_retail CASCADE")  // a rerun against the same cluster
+        let out = dir.appendingPathComponent("out")
+        let first = try Self.streamgen(["generate", "retail", "--stores", "4", "--products", "15", "--out", out.path, "--sink", try Self.sink(schema)])
+        #expect(first.exitCode == 0, "\(first.output)")
+        let keys: [(String, [String])] = [("store", ["store_id"]), ("product", ["product_id"]), ("calendar", ["date"]),
+                                          ("sales_daily", ["date", "store_id", "product_id"]), ("price_history", ["store_id", "product_id", "valid_from"]),
+                                          ("promotion", ["promotion_id"]), ("inventory_snapshot_daily", ["date", "store_id", "product_id"])]
+        for (table, key) in keys { try Self.expectSameCells(schema, out, table, key: key) }
+        #expect(try Self.scalar("SELECT count(*) FROM \(schema).calendar") == "366")
+        // Spec 003's table is a contract: its grain, its checks, its foreign keys.
+        let constraints = Set(try Self.query("""
+            SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = '\(schema)'::regnamespace
+            """).compactMap { $0.first ?? nil })
+        for expected in ["t_retail.sales_daily UNIQUE (date, store_id, product_id)", "t_retail.sales_daily CHECK ((quantity >= 0))",
+                         "t_retail.sales_daily CHECK ((unit_price >= (0)::numeric))", "t_retail.inventory_snapshot_daily CHECK ((on_hand_qty >= 0))",
+                         "t_retail.calendar CHECK (((day_of_week >= 0) AND (day_of_week <= 6)))", "t_retail.price_history CHECK ((valid_to >= valid_from))",
+                         "t_retail.promotion CHECK (((discount_pct >= (0)::numeric) AND (discount_pct <= (1)::numeric)))",
+                         "t_retail.sales_daily FOREIGN KEY (date) REFERENCES t_retail.calendar(date)",
+                         "t_retail.inventory_snapshot_daily FOREIGN KEY (product_id) REFERENCES t_retail.product(product_id)"] {
+            #expect(constraints.contains(expected), "\(expected): \(constraints.sorted())")
+        }
+
+        // `streamgen append --sink`: the new days into the files and, upserted, into the tables.
+        let quarter = ["append", out.path, "--start-date", "2025-01-01", "--end-date", "2025-03-31", "--seed", "43", "--sink", try Self.sink(schema)]
+        let append = try Self.streamgen(quarter)
+        #expect(append.exitCode == 0 && append.output.contains("--if-exists append"), "\(append.output)")
+        for (table, key) in keys where table != "store" && table != "product" { try Self.expectSameCells(schema, out, table, key: key) }
+        #expect(try Self.query("SELECT min(date)::text, max(date)::text FROM \(schema).sales_daily") == [["2024-01-01", "2025-03-31"]])
+        let checksum = "SELECT md5(string_agg(t::text, ',' ORDER BY date, store_id, product_id)) FROM \(schema).inventory_snapshot_daily t"
+        let after = try Self.scalar(checksum)
+        // The same append again changes nothing, in the files or the tables.
+        let again = try Self.streamgen(quarter)
+        #expect(again.exitCode == 0 && again.output.contains("unchanged"), "\(again.output)")
+        // generate with --if-exists append: every row upserted onto itself, nothing new.
+        let upsert = try Self.streamgen(["generate", "retail", "--stores", "4", "--products", "15", "--out", dir.appendingPathComponent("again").path,
+                                         "--sink", try Self.sink(schema), "--if-exists", "append"])
+        #expect(upsert.exitCode == 0, "\(upsert.output)")
+        #expect(try Self.scalar(checksum) == after)
+        for (table, key) in keys where table != "calendar" { try Self.expectSameCells(schema, out, table, key: key) }
+        let runs = try Self.query("SELECT pack, mode, status FROM \(schema).streamgen_runs ORDER BY started_at").map { $0.compactMap { $0 }.joined(separator: " ") }
+        #expect(runs == ["retail fail complete", "retail append complete", "retail append complete"], "\(runs)")
+    }
+
+    @Test("jaffle (spec 001): every seed table cell for cell; the training seeds keep their keys and accepted values, the validation seeds' anomalies are in the data as the ground truth says")
+    func jaffle() throws {
+        let dir = try Runs.temporary("pg-jaffle")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let schema = "t_jaffle"
+        _ = try Self.query("DROP SCHEMA IF EXISTS t_jaffle CASCADE")  // a rerun against the same cluster
+        let out = dir.appendingPathComponent("out")
+        let run = try Self.streamgen(["generate", "jaffle", "--days-back", "20", "--end", "2024-06-30", "--format", "parquet", "--out", out.path,
+                                      "--sink", try Self.sink(schema)])
+        #expect(run.exitCode == 0, "\(run.output)")
+        for part in ["training", "validation"] {
+            for (table, dated) in [("customers", false), ("orders", true), ("payments", false), ("signups", true)] {
+                try Self.expectSameCells(schema, out.appendingPathComponent(part), "raw_\(table)_\(part)", key: ["id"] + (dated ? ["-day"] : []))
+            }
+        }
+        for table in ["stg_website_sessions", "stg_app_sessions"] {
+            try Self.expectSameCells(schema, out.appendingPathComponent("sessions"), table, key: ["session_id", "-day"])
+        }
+        for platform in ["google", "facebook", "instagram"] {
+            try Self.expectSameCells(schema, out.appendingPathComponent("ads"), "stg_\(platform)_ads", key: ["ad_id", "date", "-day"])
+        }
+        let keyed = try Self.query("""
+            SELECT conrelid::regclass::text FROM pg_constraint WHERE connamespace = '\(schema)'::regnamespace AND contype = 'p' ORDER BY 1
+            """).compactMap { $0.first ?? nil }
+        #expect(keyed.contains("t_jaffle.raw_orders_training") && !keyed.contains("t_jaffle.raw_orders_validation"), "\(keyed)")
+        #expect(try Self.scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = '\(schema).raw_signups_training'::regclass AND contype = 'f'") == "1")
+        #expect(try Self.scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = '\(schema).raw_signups_validation'::regclass AND contype = 'f'") == "0")
+        #expect(try Self.scalar("SELECT obj_description('\(schema).raw_signups_validation'::regclass)")?.contains("orphan_signup") == true)
+        // The anomalies, counted in PostgreSQL, are the ground truth's.
+        let truth = try String(contentsOf: out.appendingPathComponent("_quality/anomalies.csv"), encoding: .utf8)
+        func truthCount(_ kind: String) -> String { String(truth.split(separator: "\n").filter { $0.hasPrefix("\(kind),") }.count) }
+        let s = schema
+        #expect(try Self.scalar("SELECT count(*) FROM (SELECT id FROM \(s).raw_orders_validation GROUP BY id HAVING count(*) > 1) d") == truthCount("duplicate_order_id"))
+        #expect(try Self.scalar("SELECT count(DISTINCT id) FROM \(s).raw_orders_validation WHERE status = 'lost'") == truthCount("lost_status"))
+        #expect(try Self.scalar("SELECT count(*) FROM \(s).raw_payments_validation WHERE amount = 0") == truthCount("zero_amount"))
+        #expect(try Self.scalar("""
+            SELECT count(*) FROM \(s).raw_signups_validation g WHERE NOT EXISTS (SELECT 1 FROM \(s).raw_customers_validation c WHERE c.id = g.user_id)
+            """) == truthCount("orphan_signup"))
+        #expect(truthCount("orphan_signup") != "0" && truthCount("duplicate_order_id") != "0")
+        // --each-day needs the day's rows where its command looks: refused with --sink.
+        let loop = try Self.streamgen(["generate", "jaffle", "--days-back", "3", "--out", dir.appendingPathComponent("loop").path,
+                                       "--sink", try Self.sink("t_jaffle_loop"), "--each-day", "true"])
+        #expect(loop.exitCode != 0 && loop.output.contains("--each-day"), "\(loop.output)")
+    }
 }

@@ -84,8 +84,8 @@ struct RetailTests {
         #expect((line["parameters"] as? [String: Any])?["stores"] as? Int == 10)
         // The PostgreSQL DDL carries the spec's grain and checks.
         let ddl = try String(contentsOfFile: box.path("out/schema.sql"), encoding: .utf8)
-        for clause in ["UNIQUE (date, store_id, product_id)", "CHECK (quantity >= 0)", "CHECK (valid_to >= valid_from)", "CHECK (discount_pct BETWEEN 0 AND 1)",
-                       "CHECK (day_of_week BETWEEN 0 AND 6)", "REFERENCES calendar(date)"] {
+        for clause in ["UNIQUE (\"date\", \"store_id\", \"product_id\")", "CHECK (quantity >= 0)", "CHECK (valid_to >= valid_from)", "CHECK (discount_pct BETWEEN 0 AND 1)",
+                       "CHECK (day_of_week BETWEEN 0 AND 6)", "FOREIGN KEY (\"date\") REFERENCES \"calendar\" (\"date\")"] {
             #expect(ddl.contains(clause), "schema.sql lacks \(clause)")
         }
     }

@@ -2,7 +2,9 @@
 
   postgres.py compare URL SCHEMA DIR TABLE KEY...   every cell of TABLE in PostgreSQL against the
                                                    run's Parquet files under DIR (Hive partition
-                                                   columns included), rows matched on KEY
+                                                   columns included), rows matched on KEY; a KEY
+                                                   written -NAME is a partition column the table
+                                                   does not have (jaffle's day), left out
   postgres.py query URL SQL                        the rows of one query, as text
   postgres.py ecommerce URL SCHEMA DIR             spec 000's investigation figures in PostgreSQL
                                                    and in DuckDB over the same fixture's files
@@ -38,8 +40,12 @@ def norm(v):
 def compare(url, schema, directory, table, keys):
     import pyarrow.dataset as ds
 
+    dropped = [k[1:] for k in keys if k.startswith("-")]
+    keys = [k for k in keys if not k.startswith("-")]
     files = ds.dataset(f"{directory}/{table}", format="parquet", partitioning="hive")
     arrow = files.to_table()
+    if dropped:
+        arrow = arrow.drop_columns(dropped)
     with psycopg.connect(url) as conn:
         cur = conn.execute(f'SELECT * FROM "{schema}"."{table}"')
         names = [d.name for d in cur.description]

@@ -56,6 +56,8 @@ public struct AppendRequest: Sendable {
     public var memoryLimit: Int = 512 << 20
     public var commandLine: [String] = []
     public var createdAt: Int64?
+    /// `--sink postgres://…`: the new days are upserted into the tables there too.
+    public var sink: PostgresTarget?
 
     public init(endDay: Int64) { self.endDay = endDay }
 }

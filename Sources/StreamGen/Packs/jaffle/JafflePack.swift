@@ -9,7 +9,7 @@ public struct JafflePack: Pack {
 
     public let name = "jaffle"
     public let summary = "Jaffle shop goes online (spec 001): dbt seeds — customers, orders, payments and signups (training, and validation with anomalies), website and app sessions, Google, Facebook and Instagram ads; day by day with --each-day"
-    public let accepts: Set<GenerateOption> = [.csv, .eachDay, .chunkRows]
+    public let accepts: Set<GenerateOption> = [.csv, .eachDay, .chunkRows, .sink]
     public let parameters = ["days-back", "data"]
     /// `--end` alone sets the period; a start a long way back keeps the CLI's check quiet.
     public var defaultStartDay: Int64 { 0 }
@@ -78,11 +78,18 @@ public struct JafflePack: Pack {
     public func generate(_ request: GenerateRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
         try request.check(against: self)
         let plan = try plan(request)
-        let dataset = try OutputDirectory.openEmpty(request)
-        let journal = Journal(pack: name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: request.commandLine, shard: nil,
-                              claims: try plan.claims())
-        try dataset.write(journal)
-        return try await JaffleRun(plan: plan, dataset: dataset, journal: journal, progress: progress).run()
+        if request.sink != nil && request.afterEachDay != nil {
+            throw .invalidOption("--sink loads the run in one transaction at its end, so --each-day's command would not see the day's rows in the database; run the loop over the files")
+        }
+        return try await PostgresLoad.around(request.sink, tables: { JaffleTables.postgresTables(plan.parts) }, pack: name, seed: plan.model.seed,
+                                             options: { plan.options(runStartedAt: request.createdAt ?? FileSystem.now()) },
+                                             threads: request.threads ?? FileSystem.coreCount()) { (load) throws(GenerateError) in
+            let dataset = try OutputDirectory.openEmpty(request)
+            let journal = Journal(pack: name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: request.commandLine, shard: nil,
+                                  claims: try plan.claims())
+            try dataset.write(journal)
+            return try await JaffleRun(plan: plan, dataset: dataset, journal: journal, progress: progress, load: load).run()
+        }
     }
 
     public func validate(_ directory: String, manifest: Manifest) throws(GenerateError) -> ValidationReport {
@@ -131,6 +138,54 @@ enum JaffleTables {
         Table(part: .sessions, name: "stg_website_sessions", schema: sessions, dated: true),
         Table(part: .sessions, name: "stg_app_sessions", schema: sessions, dated: true),
     ] + JaffleModel.platforms.map { Table(part: .ads, name: "stg_\($0)_ads", schema: ads, dated: true) }
+}
+
+extension JaffleTables {
+    /// The tables of `parts` as PostgreSQL holds them (`--sink`). The training seeds keep their
+    /// keys, references and accepted values; the validation seeds' anomalies break some on
+    /// purpose, and those are left out with a note saying which.
+    static func postgresTables(_ parts: Set<JafflePart>) -> [PostgresTable] {
+        var result: [PostgresTable] = []
+        func table(_ t: Table, key: [String]) -> PostgresTable {
+            PostgresTable(name: t.name, columns: t.schema.columns.map { .init(name: $0.name, type: $0.type, notNull: !$0.isOptional) }, primaryKey: key)
+        }
+        let statuses = "status IN (\(JaffleModel.statuses.map(quoteLiteral).joined(separator: ", ")))"
+        for part in [JafflePart.training, .validation] where parts.contains(part) {
+            let s = part.rawValue
+            let tables = raw(part)
+            let validation = part == .validation
+            let customers = table(tables[0], key: ["id"])
+            var orders = table(tables[1], key: ["id"])
+            orders.foreignKeys = [.init(["user_id"], references: customers.name, ["id"])]
+            var payments = table(tables[2], key: ["id"])
+            var signups = table(tables[3], key: ["id"])
+            if validation {
+                orders.primaryKey = nil
+                orders.notes.append("No primary key on id: duplicate_order_id writes new orders twice under one id.")
+                orders.notes.append("No check on status: lost_status writes the status 'lost', which is not an accepted one.")
+                payments.notes.append("No foreign key on order_id → raw_orders_\(s).id: that id is not unique (duplicate_order_id).")
+                payments.notes.append("No check on amount: zero_amount writes payments of 0.")
+                signups.notes.append("No foreign key on user_id → raw_customers_\(s).id: orphan_signup writes signups of customers that do not exist.")
+            } else {
+                orders.checks = [statuses]
+                payments.foreignKeys = [.init(["order_id"], references: orders.name, ["id"])]
+                payments.checks = ["amount > 0"]
+                signups.foreignKeys = [.init(["user_id"], references: customers.name, ["id"])]
+            }
+            result += [customers, orders, payments, signups]
+        }
+        for t in all where parts.contains(t.part) && t.part == .sessions {
+            var sessions = table(t, key: ["session_id"])
+            sessions.checks = ["ended_at >= started_at"]
+            result.append(sessions)
+        }
+        for t in all where parts.contains(t.part) && t.part == .ads {
+            var ads = table(t, key: ["ad_id", "date"])
+            ads.checks = ["cost >= 0"]
+            result.append(ads)
+        }
+        return result
+    }
 }
 
 /// A jaffle run's settings.
@@ -186,17 +241,27 @@ final class JaffleTableOutput {
     /// The Parquet file of the day being written.
     private var parquet: (writer: ParquetFileWriter, day: Int64, path: String)?
     private var csvCommitted = false
+    /// With `--sink`: the table's rows on their way to PostgreSQL, the whole run in one stream.
+    private let sink: PostgresTableWriter?
     private(set) var files: [FileRecord] = []
     private(set) var rows: Int64 = 0
     /// The closed writers' stage times, and their pages' bytes before compression.
     private(set) var times = StageTimes()
     private(set) var uncompressedBytes: Int64 = 0
 
-    init(_ table: JaffleTables.Table, plan: JafflePlan, root: DirectoryHandle, options: WriterOptions) {
+    init(_ table: JaffleTables.Table, plan: JafflePlan, root: DirectoryHandle, options: WriterOptions, load: PostgresLoad?) throws(ColumnarError) {
         self.table = table
         self.plan = plan
         self.root = root
         self.options = options
+        sink = try load.map { (load) throws(ColumnarError) in
+            PostgresTableWriter(file: nil, load: load, table: table.name, encoder: try load.encoder(table: table.name, schema: table.schema))
+        }
+    }
+
+    /// Sends the last of the table's rows to PostgreSQL.
+    func closeSink() throws(ColumnarError) {
+        _ = try sink?.close()
     }
 
     func directory(of path: String) throws(ColumnarError) -> (DirectoryHandle, String) {
@@ -208,6 +273,7 @@ final class JaffleTableOutput {
     /// follow (the validation batch comes in slices), so one day's file is open at a time.
     func write(_ chunk: Chunk, day: Int64, more: Bool = false) throws(ColumnarError) {
         rows += Int64(chunk.rowCount)
+        if chunk.rowCount > 0 { try sink?.write(chunk) }
         if plan.csv {
             if csvWriter == nil {
                 let (dir, name) = try directory(of: plan.path(table, day: day))
@@ -256,6 +322,7 @@ final class JaffleTableOutput {
     }
 
     func abandon() {
+        sink?.abandon()
         csvWriter?.abandon()
         csvWriter = nil
         parquet?.writer.abandon()
@@ -338,7 +405,7 @@ final class JaffleRun {
     /// The last day whose rows are in the files.
     var lastDayWritten: Int64?
 
-    init(plan: JafflePlan, dataset: DatasetDirectory, journal: Journal, progress: RunProgress) {
+    init(plan: JafflePlan, dataset: DatasetDirectory, journal: Journal, progress: RunProgress, load: PostgresLoad? = nil) throws(GenerateError) {
         self.plan = plan
         self.dataset = dataset
         self.journal = journal
@@ -346,7 +413,11 @@ final class JaffleRun {
         runStartedAt = plan.request.createdAt ?? FileSystem.now()
         let options = WriterOptions(codec: plan.request.codec ?? .zstd, zstdLevel: plan.request.zstdLevel, rowGroupRowLimit: GenerateOptions.rowGroupRows,
                                     rowGroupByteLimit: 16 << 20, keyValueMetadata: [KeyValue("streamgen.pack", "jaffle")], checksum: true)
-        for t in plan.tables { outputs[t.name] = JaffleTableOutput(t, plan: plan, root: dataset.root, options: options) }
+        do throws(ColumnarError) {
+            for t in plan.tables { outputs[t.name] = try JaffleTableOutput(t, plan: plan, root: dataset.root, options: options, load: load) }
+        } catch {
+            throw .runFailed("the jaffle run cannot load into PostgreSQL: \(error)")
+        }
         if plan.parts.contains(.ads) {
             adsWriter = JaffleAdsWriter(model: plan.model, outputs: JaffleModel.platforms.map { outputs["stg_\($0)_ads"]! }, progress: progress)
         }
@@ -416,6 +487,7 @@ final class JaffleRun {
                 }
             }
             try checkpoint()
+            for o in outputs.values { try o.closeSink() }
         }
         lastDayWritten = model.endDay
         if eachDay == nil {

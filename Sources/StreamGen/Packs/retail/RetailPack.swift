@@ -9,7 +9,7 @@ public struct RetailPack: Pack {
 
     public let name = "retail"
     public let summary = "Retail (spec 003): store, product, calendar, sales_daily, price_history, promotion, inventory_snapshot_daily; one simulated series per store × product, with append and delete"
-    public let accepts: Set<GenerateOption> = [.scenario, .config, .shardRows, .rows]
+    public let accepts: Set<GenerateOption> = [.scenario, .config, .shardRows, .rows, .sink]
     public let parameters = ["stores", "products", "sparsity"]
     public let parameterVariables = ["stores": "STREAMGEN_RETAIL_STORES", "products": "STREAMGEN_RETAIL_PRODUCTS"]
     public var dimensionTables: [String] { RetailTables.dimensions }
@@ -90,7 +90,16 @@ public struct RetailPack: Pack {
         let (config, scenario) = try configuration(request)
         let model = RetailModel(config: config, seed: config.seed, originDay: config.startDay)
         let segment = RetailSegment(startDay: config.startDay, endDay: config.endDay, seed: config.seed)
-        let job = RetailJob(model: model, segment: segment, request: request, scenario: scenario)
+        let plain = RetailJob(model: model, segment: segment, request: request, scenario: scenario)
+        return try await PostgresLoad.around(request.sink, tables: { RetailTables.postgresTables }, pack: name, seed: config.seed, options: { plain.parameters },
+                                             threads: request.threads ?? FileSystem.coreCount()) { (load) throws(GenerateError) in
+            var job = plain
+            job.load = load
+            return try await generate(job, request: request, progress: progress)
+        }
+    }
+
+    private func generate(_ job: RetailJob, request: GenerateRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
         let journal = Journal(pack: name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: request.commandLine, shard: nil,
                               claims: job.claims(first: true))
         let dataset = try OutputDirectory.openEmpty(request, overwriteFlag: "--confirm (or --overwrite)")
@@ -105,7 +114,7 @@ public struct RetailPack: Pack {
             throw .runFailed("writing the retail manifest into \(request.outDirectory) failed: \(error); `streamgen clean` removes what was written")
         }
         dataset.remove(journal)
-        AuditLog.record(dataset.root, operation: "generate", pack: name, parameters: job.parameters, seed: config.seed,
+        AuditLog.record(dataset.root, operation: "generate", pack: name, parameters: job.parameters, seed: job.segment.seed,
                         rows: output.files.reduce(0) { $0 + $1.rows }, seconds: FileSystem.monotonicSeconds() - started)
         return job.report(manifest)
     }
@@ -132,13 +141,13 @@ public struct RetailPack: Pack {
         genRequest.createdAt = request.createdAt
         genRequest.shardRows = recorded.shardRows
         genRequest.codec = recorded.codec
-        let job = RetailJob(model: model, segment: segment, request: genRequest, scenario: recorded.scenario)
+        var job = RetailJob(model: model, segment: segment, request: genRequest, scenario: recorded.scenario)
         if recorded.segments.dropFirst().contains(segment) {
             // The same append again: like ON CONFLICT DO UPDATE with the same values, it changes nothing.
             AuditLog.record(dataset.root, operation: "append", pack: name, parameters: [
                 ("start", .string(formatISODate(start))), ("end", .string(formatISODate(request.endDay))), ("unchanged", .bool(true)),
             ], seed: seed, rows: 0, seconds: 0)
-            return job.report(manifest, label: "unchanged: the same append is already in the dataset")
+            return job.report(manifest, label: "unchanged: the same append is already in the dataset" + (request.sink == nil ? "" : "; nothing loaded into PostgreSQL"))
         }
         guard start == last.endDay + 1 else {
             throw .invalidOption("append --start-date \(formatISODate(start)): the dataset ends on \(formatISODate(last.endDay)); an append continues from \(formatISODate(last.endDay + 1)) (or repeats an earlier append exactly)")
@@ -151,26 +160,48 @@ public struct RetailPack: Pack {
         }
         // What an interrupted append left: its journal claims it, and it goes before this one starts.
         try RetailJob.removeLeftovers(dataset, manifest: manifest)
+        // With --sink the new days go into the database too, upserted on each table's grain (spec
+        // 003's ON CONFLICT DO UPDATE), and the load commits before the manifest is replaced: a
+        // load that fails leaves the files and the tables as they were.
+        var load: PostgresLoad?
+        if let target = request.sink {
+            let sink = PostgresSink(target: target, ifExists: .append)
+            let tables = RetailTables.postgresTables.filter { RetailTables.facts.contains($0.name) || $0.name == "calendar" }
+            switch try PostgresLoad.begin(sink, tables: tables, pack: name, seed: seed, options: job.parameters, threads: request.threads ?? FileSystem.coreCount()) {
+            case .load(let l): load = l
+            case .skipped: break  // --if-exists append never skips
+            }
+            job.load = load
+        }
         let journal = Journal(pack: name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: request.commandLine, shard: nil,
                               claims: job.claims(first: false))
-        try dataset.write(journal)
+        do { try dataset.write(journal) } catch { load?.abort("\(error)"); throw error }
         let started = FileSystem.monotonicSeconds()
         let output: RetailJob.Output
         do {
             output = try await job.run(dataset, journal: journal, previous: (last, recorded.shardRows), progress: progress)
         } catch {
+            load?.abort("\(error)")
+            throw error.appending("; the dataset is as it was before the append (its manifest is unchanged)")
+        }
+        var sinkNote: String?
+        do { sinkNote = try load?.commitNote() } catch {
+            job.discard(output, dataset, journal: journal)
             throw error.appending("; the dataset is as it was before the append (its manifest is unchanged)")
         }
         let updated = job.manifest(output, previous: manifest)
         do { try updated.write(to: dataset.root, name: Manifest.fileName) } catch {
             job.discard(output, dataset, journal: journal)
-            throw .runFailed("writing the manifest after the append failed: \(error); the dataset is as it was before the append")
+            throw .runFailed("writing the manifest after the append failed: \(error); the dataset is as it was before the append"
+                + (sinkNote == nil ? "" : " (the database has the new days: the same append again upserts the same rows)"))
         }
         dataset.remove(journal)
         AuditLog.record(dataset.root, operation: "append", pack: name, parameters: [
             ("start", .string(formatISODate(start))), ("end", .string(formatISODate(request.endDay))),
         ], seed: seed, rows: output.files.reduce(0) { $0 + $1.rows }, seconds: FileSystem.monotonicSeconds() - started)
-        return job.report(updated)
+        var report = job.report(updated)
+        report.sinkNote = sinkNote
+        return report
     }
 
     public func validate(_ directory: String, manifest: Manifest) throws(GenerateError) -> ValidationReport {
@@ -197,6 +228,8 @@ struct RetailJob: Sendable {
     let segment: RetailSegment
     let request: GenerateRequest
     let scenario: RetailConfig.Scenario
+    /// With `--sink`: the load the segment's rows go into besides the files.
+    var load: PostgresLoad? = nil
 
     var config: RetailConfig { model.config }
     var shardRows: Int { request.shardRows ?? ShardPlan.defaultTargetRows }
@@ -261,7 +294,7 @@ struct RetailJob: Sendable {
         let options = WriterOptions(codec: request.codec ?? .zstd, zstdLevel: request.zstdLevel, rowGroupRowLimit: GenerateOptions.rowGroupRows,
                                     rowGroupByteLimit: 16 << 20, keyValueMetadata: [KeyValue("streamgen.pack", "retail")], checksum: true)
         func write(_ table: String, _ name: String, _ chunk: Chunk) throws(ColumnarError) {
-            let w = try ParquetFileWriter(in: try root.directory(table, create: true), name: name, schema: chunk.schema, options: options)
+            let w = try sinking(table, ParquetFileWriter(in: try root.directory(table, create: true), name: name, schema: chunk.schema, options: options))
             try w.write(chunk)
             let s = try w.close()
             shared.written.withLock {
@@ -339,8 +372,8 @@ struct RetailJob: Sendable {
                                                  seriesCount: model.seriesCount)
             for (i, plan) in plans.enumerated() { states[i] = known[plan.k] }
         }
-        func open(_ table: String, _ schema: Schema) throws(ColumnarError) -> ParquetFileWriter {
-            try ParquetFileWriter(in: try root.directory(table, create: true), name: name, schema: schema, options: options)
+        func open(_ table: String, _ schema: Schema) throws(ColumnarError) -> any TableFileWriter {
+            try sinking(table, ParquetFileWriter(in: try root.directory(table, create: true), name: name, schema: schema, options: options))
         }
         var sink = RetailFileSink(sales: try open("sales_daily", RetailTables.sales), inventory: try open("inventory_snapshot_daily", RetailTables.inventory),
                                   prices: try open("price_history", RetailTables.price), promotions: try open("promotion", RetailTables.promotion),
@@ -375,6 +408,17 @@ struct RetailJob: Sendable {
             w.others.append(OtherFileRecord(path: "_state/\(name)", bytes: state.bytes, sha256: state.sha256 ?? ""))
         }
         progress.filesDone.add(5, ordering: .relaxed)
+    }
+
+    /// `file`, and with `--sink` the same rows into PostgreSQL.
+    func sinking(_ table: String, _ file: ParquetFileWriter) throws(ColumnarError) -> any TableFileWriter {
+        guard let load else { return file }
+        do throws(ColumnarError) {
+            return PostgresTableWriter(file: file, load: load, table: table, encoder: try load.encoder(table: table, schema: file.schema))
+        } catch {
+            file.abandon()
+            throw error
+        }
     }
 
     /// Removes what `output` lists (a failed run's files) and, when every one went, the journal.

@@ -68,49 +68,52 @@ enum RetailTables {
         }
     }
 
-    /// PostgreSQL DDL: the spec's grain and check constraints, keys and foreign keys.
-    static let postgresDDL = """
-        -- StreamGen retail pack (spec 003): the seven tables with their grain and check constraints.
-        CREATE TABLE IF NOT EXISTS store (store_id INTEGER PRIMARY KEY, store_code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-            region TEXT NOT NULL, store_type TEXT NOT NULL, city TEXT NOT NULL, opened_date DATE NOT NULL);
-        CREATE TABLE IF NOT EXISTS product (product_id INTEGER PRIMARY KEY, sku TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-            category TEXT NOT NULL, brand TEXT NOT NULL, base_price NUMERIC(10,2) NOT NULL CHECK (base_price >= 0),
-            launch_date DATE NOT NULL, discontinued_date DATE);
-        CREATE TABLE IF NOT EXISTS calendar (date DATE PRIMARY KEY, day_of_week INTEGER NOT NULL CHECK (day_of_week BETWEEN 0 AND 6),
-            day_of_month INTEGER NOT NULL, week_of_year INTEGER NOT NULL, month INTEGER NOT NULL CHECK (month BETWEEN 1 AND 12),
-            quarter INTEGER NOT NULL CHECK (quarter BETWEEN 1 AND 4), year INTEGER NOT NULL, is_weekend BOOLEAN NOT NULL,
-            is_holiday BOOLEAN NOT NULL, holiday_name TEXT);
-        CREATE TABLE IF NOT EXISTS sales_daily (date DATE NOT NULL REFERENCES calendar(date), store_id INTEGER NOT NULL REFERENCES store,
-            product_id INTEGER NOT NULL REFERENCES product, quantity INTEGER NOT NULL CHECK (quantity >= 0),
-            unit_price NUMERIC(10,2) NOT NULL CHECK (unit_price >= 0), total_amount NUMERIC(14,2) NOT NULL, promotion_id BIGINT,
-            UNIQUE (date, store_id, product_id));
-        CREATE TABLE IF NOT EXISTS price_history (store_id INTEGER NOT NULL REFERENCES store, product_id INTEGER NOT NULL REFERENCES product,
-            price NUMERIC(10,2) NOT NULL CHECK (price >= 0), valid_from DATE NOT NULL, valid_to DATE NOT NULL, CHECK (valid_to >= valid_from));
-        CREATE TABLE IF NOT EXISTS promotion (promotion_id BIGINT PRIMARY KEY, store_id INTEGER NOT NULL REFERENCES store,
-            product_id INTEGER NOT NULL REFERENCES product, name TEXT NOT NULL,
-            discount_pct NUMERIC(5,4) NOT NULL CHECK (discount_pct BETWEEN 0 AND 1), start_date DATE NOT NULL, end_date DATE NOT NULL,
-            CHECK (end_date >= start_date));
-        CREATE TABLE IF NOT EXISTS inventory_snapshot_daily (date DATE NOT NULL REFERENCES calendar(date),
-            store_id INTEGER NOT NULL REFERENCES store, product_id INTEGER NOT NULL REFERENCES product,
-            on_hand_qty INTEGER NOT NULL CHECK (on_hand_qty >= 0), on_order_qty INTEGER NOT NULL, is_stockout BOOLEAN NOT NULL,
-            unmet_demand_qty INTEGER NOT NULL, UNIQUE (date, store_id, product_id));
+    /// The seven tables as PostgreSQL holds them: spec 003's grain and check constraints, keys and
+    /// foreign keys (its table is a contract). price_history's key is (store_id, product_id,
+    /// valid_from): a series' price window starts once, and an append that continues a window
+    /// upserts its valid_to.
+    static let postgresTables: [PostgresTable] = {
+        func table(_ name: String, key: [String]? = nil, unique: [[String]] = [], checks: [String] = [], references: [String] = []) -> PostgresTable {
+            var t = PostgresTable(name: name, columns: schema(name).columns.map { .init(name: $0.name, type: $0.type, notNull: !$0.isOptional) }, primaryKey: key)
+            t.unique = unique
+            t.checks = checks
+            t.foreignKeys = references.map { column in
+                column == "date" ? .init(["date"], references: "calendar", ["date"]) : .init([column], references: String(column.dropLast(3)), [column])
+            }
+            return t
+        }
+        let grain = [["date", "store_id", "product_id"]]
+        return [
+            table("store", key: ["store_id"], unique: [["store_code"]]),
+            table("product", key: ["product_id"], unique: [["sku"]], checks: ["base_price >= 0"]),
+            table("calendar", key: ["date"], checks: ["day_of_week BETWEEN 0 AND 6", "month BETWEEN 1 AND 12", "quarter BETWEEN 1 AND 4"]),
+            table("sales_daily", unique: grain, checks: ["quantity >= 0", "unit_price >= 0"], references: ["date", "store_id", "product_id"]),
+            table("price_history", unique: [["store_id", "product_id", "valid_from"]], checks: ["price >= 0", "valid_to >= valid_from"],
+                  references: ["store_id", "product_id"]),
+            table("promotion", key: ["promotion_id"], checks: ["discount_pct BETWEEN 0 AND 1", "end_date >= start_date"], references: ["store_id", "product_id"]),
+            table("inventory_snapshot_daily", unique: grain, checks: ["on_hand_qty >= 0"], references: ["date", "store_id", "product_id"]),
+        ]
+    }()
 
-        """
+    /// `schema.sql`: the seven tables' PostgreSQL DDL, re-runnable.
+    static let postgresDDL = "-- StreamGen retail pack (spec 003): the seven tables with their grain and check constraints.\n\n"
+        + postgresTables.map { $0.ddl() }.joined(separator: "\n")
 }
 
-/// Writes a shard's rows into its four fact files, chunk by chunk.
+/// Writes a shard's rows into its four fact files, chunk by chunk (and into PostgreSQL with
+/// `--sink`: the writers are then `PostgresTableWriter`s around the files).
 final class RetailFileSink: RetailSink {
-    let sales: ParquetFileWriter
-    let inventory: ParquetFileWriter
-    let prices: ParquetFileWriter
-    let promotions: ParquetFileWriter
+    let sales: any TableFileWriter
+    let inventory: any TableFileWriter
+    let prices: any TableFileWriter
+    let promotions: any TableFileWriter
     private var salesChunk = Chunk(schema: RetailTables.sales)
     private var inventoryChunk = Chunk(schema: RetailTables.inventory)
     private var priceChunk = Chunk(schema: RetailTables.price, capacity: 8192)
     private var promotionChunk = Chunk(schema: RetailTables.promotion, capacity: 8192)
     let progress: RunProgress
 
-    init(sales: ParquetFileWriter, inventory: ParquetFileWriter, prices: ParquetFileWriter, promotions: ParquetFileWriter, progress: RunProgress) {
+    init(sales: any TableFileWriter, inventory: any TableFileWriter, prices: any TableFileWriter, promotions: any TableFileWriter, progress: RunProgress) {
         self.sales = sales
         self.inventory = inventory
         self.prices = prices
@@ -160,7 +163,7 @@ final class RetailFileSink: RetailSink {
         if promotionChunk.isFull { try flush(&promotionChunk, promotions) }
     }
 
-    private func flush(_ chunk: inout Chunk, _ writer: ParquetFileWriter) throws(ColumnarError) {
+    private func flush(_ chunk: inout Chunk, _ writer: any TableFileWriter) throws(ColumnarError) {
         guard chunk.rowCount > 0 else { return }
         try writer.write(chunk)
         if writer === sales || writer === inventory { progress.rowsDone.add(chunk.rowCount, ordering: .relaxed) }
