@@ -348,4 +348,60 @@ struct PostgresTests {
                                        "--sink", try Self.sink("t_jaffle_loop"), "--each-day", "true"])
         #expect(loop.exitCode != 0 && loop.output.contains("--each-day"), "\(loop.output)")
     }
+
+    /// `psql -f load_postgres.sql` in `directory`, into `schema`.
+    static func psqlLoad(_ directory: URL, schema: String) throws -> Interop.Result {
+        try Interop.launch("/usr/bin/psql", [try url, "-q", "-v", "schema=\(schema)", "-f", "load_postgres.sql"], currentDirectory: directory.path).finish(timeout: 300)
+    }
+
+    /// Whether two loaded tables hold the same rows (every column, as PostgreSQL prints it).
+    static func sameRows(_ a: String, _ b: String) throws -> Bool {
+        let digest = { (t: String) in "(SELECT md5(string_agg(r::text, ',' ORDER BY r::text)) || count(*) FROM \(t) r)" }
+        return try scalar("SELECT \(digest(a)) = \(digest(b))") == "True"
+    }
+
+    @Test("file outputs: schema.sql for every pack, and for CSV a load_postgres.sql that psql -f runs as is, twice, giving the --sink load's rows")
+    func loadScripts() throws {
+        let dir = try Runs.temporary("pg-scripts")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for schema in ["t_script_sink", "t_script_psql"] { _ = try Self.query("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+        let cases: [(pack: [String], directory: String, tables: [String])] = [
+            (["devapp"], "", ["fake_users", "fake_orders", "fake_analytics", "fake_products"]),
+            (["ecommerce", "--scenario", "schema_drift", "--scale", "0.25"], "schema_drift", ["users", "categories", "products", "orders", "order_items", "events"]),
+            (["jaffle", "--days-back", "10"], "", ["raw_orders_training", "raw_signups_validation", "stg_app_sessions", "stg_google_ads"]),
+        ]
+        for (n, c) in cases.enumerated() {
+            let sink = "t_script_sink_\(n)", psql = "t_script_psql_\(n)"
+            for schema in [sink, psql] { _ = try Self.query("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+            let out = dir.appendingPathComponent("\(n)")
+            let run = try Self.streamgen(["generate"] + c.pack + ["--format", "csv", "--out", out.path, "--sink", try Self.sink(sink)])
+            #expect(run.exitCode == 0, "\(run.output)")
+            let root = c.directory.isEmpty ? out : out.appendingPathComponent(c.directory)
+            let ddl = try String(contentsOf: root.appendingPathComponent("schema.sql"), encoding: .utf8)
+            #expect(ddl.contains("CREATE TABLE IF NOT EXISTS \"\(c.tables[0])\""), "\(c.pack)")
+            for attempt in 0..<2 {
+                let load = try Self.psqlLoad(root, schema: psql)
+                #expect(load.exitCode == 0 && !load.output.contains("ERROR"), "\(c.pack) #\(attempt): \(load.output)")
+            }
+            for table in c.tables {
+                #expect(try Self.sameRows("\(sink).\(table)", "\(psql).\(table)"), "\(c.pack): \(table)")
+                #expect(try Self.scalar("SELECT count(*) FROM \(psql).\(table)") != "0", "\(c.pack): \(table)")
+            }
+            // The same keys and constraints as the sink's.
+            let constraints = """
+                SELECT string_agg(d, ';' ORDER BY d) FROM (SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint
+                WHERE connamespace = '%@'::regnamespace AND conrelid::regclass::text NOT LIKE '%streamgen_runs') c
+                """
+            let a = try Self.scalar(constraints.replacingOccurrences(of: "%@", with: sink))?.replacingOccurrences(of: sink + ".", with: "")
+            let b = try Self.scalar(constraints.replacingOccurrences(of: "%@", with: psql))?.replacingOccurrences(of: psql + ".", with: "")
+            #expect(a == b && a?.isEmpty == false, "\(c.pack): \(a ?? "") vs \(b ?? "")")
+        }
+        // schema_drift's prices load as the text the import job wrote.
+        #expect((Int(try Self.scalar("SELECT count(*) FROM t_script_psql_1.products WHERE price LIKE '% USD'") ?? "") ?? 0) > 0)
+        // Parquet output: schema.sql, and no load script (psql reads no Parquet; --sink is the route).
+        let parquet = dir.appendingPathComponent("parquet")
+        #expect(try Self.streamgen(["generate", "devapp", "--out", parquet.path]).exitCode == 0)
+        #expect(FileManager.default.fileExists(atPath: parquet.appendingPathComponent("schema.sql").path))
+        #expect(!FileManager.default.fileExists(atPath: parquet.appendingPathComponent("load_postgres.sql").path))
+    }
 }

@@ -167,6 +167,11 @@ public enum StreamGenEngine {
                 let outputs = try QualityTruth.write(prepared, root: dataset.root, tallies: tallies)
                 manifest.quality = outputs.section
                 manifest.otherFiles += outputs.files
+                if options.shard == nil {
+                    for (path, text) in Self.postgresScripts(prepared, files: files) {
+                        manifest.otherFiles.append(try dataset.root.writeOtherFile(path, Array(text.utf8)))
+                    }
+                }
                 if let extras = options.extras, options.shard == nil {
                     let run = CompletedRun(prepared: prepared, files: files, figures: figures, createdAt: manifest.createdAt)
                     for (path, bytes) in try extras.sidecarFiles(run) { manifest.otherFiles.append(try dataset.root.writeOtherFile(path, bytes)) }
@@ -189,6 +194,24 @@ public enum StreamGenEngine {
             throw .runFailed("the run failed: \(error). Complete files are listed in \(directory)/\(manifestName) (status \"failed\"); no \(Manifest.successFileName) was written")
         }
         return manifest
+    }
+
+    /// `schema.sql` for the tables the run wrote, and for CSV files `load_postgres.sql`.
+    static func postgresScripts(_ prepared: Prepared, files: [FileRecord]) -> [(RelativePath, String)] {
+        let o = prepared.options
+        let title = "StreamGen \(o.pack.name) (seed \(o.seed))"
+        let tables = PostgresTable.tables(of: prepared)
+        // Safe: fixed names.
+        var result = [(try! RelativePath(components: [PostgresScripts.schemaFileName]), PostgresScripts.schema(title, tables: tables, csv: o.format == .csv))]
+        if o.format == .csv {
+            let entries = tables.compactMap { t -> PostgresScripts.TableFiles? in
+                guard let compiled = prepared.tables.first(where: { $0.name == t.name }) else { return nil }
+                let own = files.filter { $0.path.hasPrefix(t.name + "/") || $0.path == "\(t.name).\(o.format.fileExtension)" }
+                return PostgresScripts.TableFiles(table: t, fileColumns: compiled.fileSchema.columns.map(\.name), files: own)
+            }
+            result.append((try! RelativePath(components: [PostgresScripts.loadFileName]), PostgresScripts.load(title, tables: entries)))
+        }
+        return result
     }
 
     /// What the run's journal claims: each selected table's directory (hive) or file (flat); a
@@ -222,6 +245,9 @@ public enum StreamGenEngine {
                 claims.append(.file(try! RelativePath(components: [QualityTruth.directory, QualityTruth.fileName])))  // Safe: fixed names.
             }
             for path in o.extras?.sidecarPaths(prepared) ?? [] { claims.append(.file(path)) }
+            for name in [PostgresScripts.schemaFileName] + (o.format == .csv ? [PostgresScripts.loadFileName] : []) {
+                claims.append(.file(try! RelativePath(components: [name])))  // Safe: fixed names.
+            }
         }
         return claims
     }

@@ -72,15 +72,18 @@ public struct PostgresTable: Sendable, Hashable {
     }
 
     /// `CREATE TABLE name (…)`: columns and NOT NULL only.
-    func createStatement(schema: String, as tableName: String, unlogged: Bool = false) -> String {
+    func createStatement(schema: String?, as tableName: String, unlogged: Bool = false) -> String {
         let body = columns.map { "\(quoteIdentifier($0.name)) \($0.sqlType)\($0.notNull ? " NOT NULL" : "")" }.joined(separator: ", ")
-        return "CREATE \(unlogged ? "UNLOGGED " : "")TABLE \(quoteIdentifier(schema)).\(quoteIdentifier(tableName)) (\(body))"
+        let name = schema.map { "\(quoteIdentifier($0)).\(quoteIdentifier(tableName))" } ?? quoteIdentifier(tableName)
+        return "CREATE \(unlogged ? "UNLOGGED " : "")TABLE \(name) (\(body))"
     }
 
     /// The constraints as `ALTER TABLE` statements: keys and checks first, then foreign keys
-    /// (whose referenced keys must exist).
-    func constraintStatements(schema: String) -> (own: [String], foreign: [String]) {
-        let table = "\(quoteIdentifier(schema)).\(quoteIdentifier(name))"
+    /// (whose referenced keys must exist). Without `schema` the names are left to the
+    /// search_path (a script's).
+    func constraintStatements(schema: String?) -> (own: [String], foreign: [String]) {
+        func qualified(_ table: String) -> String { schema.map { "\(quoteIdentifier($0)).\(quoteIdentifier(table))" } ?? quoteIdentifier(table) }
+        let table = qualified(name)
         func list(_ names: [String]) -> String { names.map(quoteIdentifier).joined(separator: ", ") }
         var own: [String] = []
         if let pk = primaryKey { own.append("ALTER TABLE \(table) ADD CONSTRAINT \(quoteIdentifier(constraintName("pkey"))) PRIMARY KEY (\(list(pk)))") }
@@ -92,7 +95,7 @@ public struct PostgresTable: Sendable, Hashable {
         }
         let foreign = foreignKeys.enumerated().map { i, fk in
             "ALTER TABLE \(table) ADD CONSTRAINT \(quoteIdentifier(constraintName("fkey\(i + 1)"))) FOREIGN KEY (\(list(fk.columns))) "
-                + "REFERENCES \(quoteIdentifier(schema)).\(quoteIdentifier(fk.table)) (\(list(fk.referenced)))"
+                + "REFERENCES \(qualified(fk.table)) (\(list(fk.referenced)))"
         }
         return (own, foreign)
     }

@@ -239,7 +239,7 @@ public enum EcommerceRun {
     }
 
     /// Names a fixture writes besides its tables.
-    static let otherFileNames = ["ground_truth.parquet", "ground_truth.csv", "load_duckdb.sql", "schema.sql"]
+    static let otherFileNames = ["ground_truth.parquet", "ground_truth.csv", "load_duckdb.sql", "schema.sql", PostgresScripts.loadFileName]
 
     /// What a fixture's journal claims: the six tables' directories (hive) or files (flat), and
     /// the ground truth and SQL files.

@@ -170,6 +170,13 @@ extension FixtureWriter {
         ])
         try writeOther("load_duckdb.sql", Array(duckdbScript().utf8))
         try writeOther("schema.sql", Array(EcommerceTables.postgresSchemaSQL(scenario).utf8))
+        if options.format == .csv {
+            let tables = EcommerceTables.postgresTables(scenario).map { t in
+                PostgresScripts.TableFiles(table: t, fileColumns: EcommerceTables.schema(of: t.name).columns.map(\.name),
+                                           files: files.filter { $0.path.hasPrefix(t.name + "/") || $0.path == t.name + ".csv" })
+            }
+            try writeOther(PostgresScripts.loadFileName, Array(PostgresScripts.load("StreamGen ecommerce fixture \(scenario.name) (seed \(options.seed))", tables: tables).utf8))
+        }
         guard case .object(var pairs) = manifest else { return manifest }
         pairs.append(("streamgen", engineManifest(files: files, created: options.createdAt ?? FileSystem.now()).json()))
         return .object(pairs)

@@ -216,6 +216,8 @@ struct JafflePlan: Sendable {
             for day in first...model.endDay { paths.insert(path(t, day: day)) }
         }
         paths.insert(JaffleRun.truthPath)
+        paths.insert(PostgresScripts.schemaFileName)
+        if csv { paths.insert(PostgresScripts.loadFileName) }
         do {
             return try paths.sorted().map { .file(try RelativePath(validating: $0)) }
         } catch {
@@ -675,8 +677,22 @@ final class JaffleRun {
                 }
                 others.append(try dataset.root.writeOtherFile(try RelativePath.checked(JaffleRun.truthPath), text))
             }
+            if failure == nil {
+                // The seeds' DDL, and for CSV seeds the psql script that loads them.
+                let title = "StreamGen jaffle (seed \(model.seed))"
+                let tables = JaffleTables.postgresTables(plan.parts)
+                others.append(try dataset.root.writeOtherFile(try RelativePath.checked(PostgresScripts.schemaFileName),
+                                                              Array(PostgresScripts.schema(title, tables: tables, csv: plan.csv).utf8)))
+                if plan.csv {
+                    let entries = tables.map { t in
+                        PostgresScripts.TableFiles(table: t, fileColumns: t.columns.map(\.name), files: outputs[t.name]?.files ?? [])
+                    }
+                    others.append(try dataset.root.writeOtherFile(try RelativePath.checked(PostgresScripts.loadFileName),
+                                                                  Array(PostgresScripts.load(title, tables: entries).utf8)))
+                }
+            }
         } catch {
-            throw .runFailed("writing the jaffle ground truth failed: \(error)")
+            throw .runFailed("writing the jaffle ground truth and SQL files failed: \(error)")
         }
         let tables = plan.tables.map { t -> TableRecord in
             let o = outputs[t.name]!
