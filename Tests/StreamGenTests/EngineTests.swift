@@ -191,7 +191,7 @@ struct EngineTests {
         #expect(m.tables.map(\.name) == ["fake_users", "fake_analytics"])
         #expect(m.tables.map(\.rows) == [2500, 25_000])
         let entries = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(entries == ["_SUCCESS", "fake_analytics", "fake_users", "manifest.json"])
+        #expect(entries == ["_SUCCESS", "fake_analytics", "fake_users", "manifest.json", "schema.sql"])
     }
 }
 
@@ -230,7 +230,7 @@ struct BadInputTests {
         let m = try await Runs.generate(dir) { $0.tables = ["fake_products"]; $0.overwrite = true }
         #expect(m.tables.map(\.name) == ["fake_products"])
         let entries = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(entries == ["_SUCCESS", "fake_products", "manifest.json"])
+        #expect(entries == ["_SUCCESS", "fake_products", "manifest.json", "schema.sql"])
         // A file StreamGen did not write stops an overwrite, and stays.
         let foreign = dir.appendingPathComponent("notes.txt")
         try Data("keep me".utf8).write(to: foreign)

@@ -219,7 +219,8 @@ struct JaffleTests {
         defer { box.remove() }
         let ads = try box.run(["generate", "jaffle", "--end", "2024-03-01", "--data", "ads", "--out", "ads"])
         try #require(ads.passed, "\(ads.output)")
-        #expect(Set(box.tree("ads")) == ["ads", "ads/stg_google_ads.csv", "ads/stg_facebook_ads.csv", "ads/stg_instagram_ads.csv", "manifest.json", "_SUCCESS"])
+        #expect(Set(box.tree("ads")) == ["ads", "ads/stg_google_ads.csv", "ads/stg_facebook_ads.csv", "ads/stg_instagram_ads.csv", "manifest.json", "_SUCCESS",
+                                        "schema.sql", "load_postgres.sql"])
         let all = try box.run(["generate", "jaffle", "--end", "2024-03-01", "--out", "all"])
         try #require(all.passed)
         #expect(try Data(contentsOf: URL(fileURLWithPath: box.path("ads/ads/stg_google_ads.csv")))

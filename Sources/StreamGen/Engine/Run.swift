@@ -167,10 +167,10 @@ public enum StreamGenEngine {
                 let outputs = try QualityTruth.write(prepared, root: dataset.root, tallies: tallies)
                 manifest.quality = outputs.section
                 manifest.otherFiles += outputs.files
-                if options.shard == nil {
-                    for (path, text) in Self.postgresScripts(prepared, files: files) {
-                        manifest.otherFiles.append(try dataset.root.writeOtherFile(path, Array(text.utf8)))
-                    }
+                // A shard writes the same schema.sql as every other (merge keeps one); the load
+                // script lists every file, so only a whole run has it.
+                for (path, text) in Self.postgresScripts(prepared, files: files) {
+                    manifest.otherFiles.append(try dataset.root.writeOtherFile(path, Array(text.utf8)))
                 }
                 if let extras = options.extras, options.shard == nil {
                     let run = CompletedRun(prepared: prepared, files: files, figures: figures, createdAt: manifest.createdAt)
@@ -203,7 +203,7 @@ public enum StreamGenEngine {
         let tables = PostgresTable.tables(of: prepared)
         // Safe: fixed names.
         var result = [(try! RelativePath(components: [PostgresScripts.schemaFileName]), PostgresScripts.schema(title, tables: tables, csv: o.format == .csv))]
-        if o.format == .csv {
+        if o.format == .csv && o.shard == nil {
             let entries = tables.compactMap { t -> PostgresScripts.TableFiles? in
                 guard let compiled = prepared.tables.first(where: { $0.name == t.name }) else { return nil }
                 let own = files.filter { $0.path.hasPrefix(t.name + "/") || $0.path == "\(t.name).\(o.format.fileExtension)" }
@@ -245,10 +245,9 @@ public enum StreamGenEngine {
                 claims.append(.file(try! RelativePath(components: [QualityTruth.directory, QualityTruth.fileName])))  // Safe: fixed names.
             }
             for path in o.extras?.sidecarPaths(prepared) ?? [] { claims.append(.file(path)) }
-            for name in [PostgresScripts.schemaFileName] + (o.format == .csv ? [PostgresScripts.loadFileName] : []) {
-                claims.append(.file(try! RelativePath(components: [name])))  // Safe: fixed names.
-            }
+            if o.format == .csv { claims.append(.file(try! RelativePath(components: [PostgresScripts.loadFileName]))) }  // Safe: a fixed name.
         }
+        claims.append(.file(try! RelativePath(components: [PostgresScripts.schemaFileName])))  // Safe: a fixed name.
         return claims
     }
 

@@ -301,11 +301,30 @@ public enum ManifestMerge {
             merged.files.sort { $0.path < $1.path }
             tables.append(merged)
         }
-        let manifest = Manifest(
+        // Files every shard writes alike (schema.sql): one copy, the same bytes from each.
+        var others: [String: OtherFileRecord] = [:]
+        for (name, m) in zip(names, shards) {
+            for file in m.otherFiles {
+                if let seen = others[file.path], seen != file {
+                    throw ManifestError("\(name) lists \(file.path) with other contents than another shard's; run the shards with one StreamGen version")
+                }
+                others[file.path] = file
+            }
+        }
+        var manifest = Manifest(
             toolVersion: first.toolVersion, status: .complete, error: nil,
             createdAt: createdAt ?? shards.map(\.createdAt).min()!, commandLine: commandLine ?? fullRunCommandLine(shards), pack: first.pack,
             seed: first.seed,
             options: first.options, shard: nil, shardsInPlan: first.shardsInPlan, tables: tables)
+        manifest.otherFiles = others.values.sorted { $0.path < $1.path }
+        for file in manifest.otherFiles {
+            // Safe: Manifest(json:) validated every path.
+            let path = try! RelativePath(validating: file.path)
+            let info = (try? root.directory(path.directoryComponents, create: false))?.info(path.name)
+            guard let info, info.kind == .file, info.size == file.bytes else {
+                throw ManifestError("\(file.path) is missing or changed; copy every shard's files into '\(directory)' before merging")
+            }
+        }
         for table in tables {
             for file in table.files {
                 // Safe: Manifest(json:) validated every path.

@@ -71,7 +71,8 @@ enum OutputDirectory {
     static func clearShard(_ dataset: DatasetDirectory, shard: ShardSelection, entries: [String], tableNames: [String],
                            format: OutputFormat) throws(GenerateError)
     {
-        let allowed = Set(tableNames).union(tableNames.map { "\($0).\(format.fileExtension)" })
+        // Every shard writes the same schema.sql.
+        let allowed = Set(tableNames).union(tableNames.map { "\($0).\(format.fileExtension)" }).union([PostgresScripts.schemaFileName])
         let foreign = entries.filter { name in
             if allowed.contains(name) || Sweep.isInfrastructure(name) && name != Manifest.fileName && name != Manifest.successFileName { return false }
             if let final = AtomicFile.finalName(ofTemporary: name), allowed.contains(final) || Sweep.isInfrastructure(final) { return false }

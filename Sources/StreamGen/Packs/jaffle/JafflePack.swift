@@ -455,6 +455,7 @@ final class JaffleRun {
                 throw .runFailed("the jaffle run failed: \(error); what it had written was removed")
             }
         }
+        try await step { () throws(ColumnarError) in try writeScripts() }
         for day in model.trainingDays {
             try await step { () throws(ColumnarError) in
                 if needsSimulation { try writeTraining(model.trainingBatch(day, state: &state)) }
@@ -548,6 +549,25 @@ final class JaffleRun {
 
     func checkpoint() throws(ColumnarError) {
         for t in plan.tables { try outputs[t.name]!.checkpoint() }
+    }
+
+    /// The seeds' DDL, and for CSV seeds the psql script that loads them. Neither depends on the
+    /// rows (a CSV seed is one file, whatever the days), so they are written first and every
+    /// `--each-day` snapshot has them as the one-shot run does.
+    func writeScripts() throws(ColumnarError) {
+        let title = "StreamGen jaffle (seed \(model.seed))"
+        let tables = JaffleTables.postgresTables(plan.parts)
+        others.append(try dataset.root.writeOtherFile(try RelativePath.checked(PostgresScripts.schemaFileName),
+                                                      Array(PostgresScripts.schema(title, tables: tables, csv: plan.csv).utf8)))
+        guard plan.csv else { return }
+        let byName = Dictionary(uniqueKeysWithValues: plan.tables.map { ($0.name, $0) })
+        let entries = tables.map { t in
+            PostgresScripts.TableFiles(table: t, fileColumns: t.columns.map(\.name), files: byName[t.name].map { table in
+                [FileRecord(path: plan.path(table, day: model.endDay), rows: 0, bytes: 0, sha256: "", partition: [:], shard: 0)]
+            } ?? [])
+        }
+        others.append(try dataset.root.writeOtherFile(try RelativePath.checked(PostgresScripts.loadFileName),
+                                                      Array(PostgresScripts.load(title, tables: entries).utf8)))
     }
 
     func abandon() {
@@ -677,22 +697,8 @@ final class JaffleRun {
                 }
                 others.append(try dataset.root.writeOtherFile(try RelativePath.checked(JaffleRun.truthPath), text))
             }
-            if failure == nil {
-                // The seeds' DDL, and for CSV seeds the psql script that loads them.
-                let title = "StreamGen jaffle (seed \(model.seed))"
-                let tables = JaffleTables.postgresTables(plan.parts)
-                others.append(try dataset.root.writeOtherFile(try RelativePath.checked(PostgresScripts.schemaFileName),
-                                                              Array(PostgresScripts.schema(title, tables: tables, csv: plan.csv).utf8)))
-                if plan.csv {
-                    let entries = tables.map { t in
-                        PostgresScripts.TableFiles(table: t, fileColumns: t.columns.map(\.name), files: outputs[t.name]?.files ?? [])
-                    }
-                    others.append(try dataset.root.writeOtherFile(try RelativePath.checked(PostgresScripts.loadFileName),
-                                                                  Array(PostgresScripts.load(title, tables: entries).utf8)))
-                }
-            }
         } catch {
-            throw .runFailed("writing the jaffle ground truth and SQL files failed: \(error)")
+            throw .runFailed("writing the jaffle ground truth failed: \(error)")
         }
         let tables = plan.tables.map { t -> TableRecord in
             let o = outputs[t.name]!
