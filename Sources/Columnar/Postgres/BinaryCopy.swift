@@ -102,9 +102,11 @@ public struct PostgresCopyEncoder: Sendable {
     ///
     /// Column by column, not row by row: a first pass adds up each row's size, a second writes
     /// each field at its row's cursor, so the type switch runs once per column and chunk.
-    public func append(_ chunk: Chunk, rows range: Range<Int>, to out: inout [UInt8]) throws(ColumnarError) {
+    /// `validate: false` skips the chunk's check (a pass over all its rows) for a caller that
+    /// encodes one chunk in several ranges and checked it with the first.
+    public func append(_ chunk: Chunk, rows range: Range<Int>, to out: inout [UInt8], validate: Bool = true) throws(ColumnarError) {
         guard chunk.schema == schema else { throw .invalidData("the chunk's schema is not the encoder's") }
-        try chunk.validate()
+        if validate { try chunk.validate() }
         let n = range.count
         guard n > 0 else { return }
         let lower = range.lowerBound

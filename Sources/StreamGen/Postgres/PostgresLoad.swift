@@ -1,4 +1,5 @@
 import Columnar
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -63,7 +64,7 @@ public final class PostgresLoad: Sendable {
     let senders: Int
 
     /// Rows are sent in COPY statements of about this many bytes.
-    static let copyBytes = 4 << 20
+    static let copyBytes = 1 << 20
     public static let runsTable = "streamgen_runs"
 
     private init(sink: PostgresSink, tables: [PostgresTable], runID: String, staging: [String: String], appendTo: Set<String>, senders: Int) {
@@ -213,13 +214,22 @@ public final class PostgresLoad: Sendable {
                     let (table, rows) = (job.table, job.rows)
                     var data = (consume job).data
                     try self.copy(table: table, data: data, rows: rows)
-                    data.removeAll(keepingCapacity: true)
-                    self.spares.withLock { if $0.count < 2 * self.senders { $0.append(data) } }
+                    self.recycle(&data)
                 }
             }
             return p!
         }
         try p.submit(.init(table: table, data: data, rows: rows))
+    }
+
+    /// Keeps `buffer`'s memory, emptied, for the next block (up to two per sender); a buffer
+    /// past twice a block's size (a row of megabytes) is let go.
+    func recycle(_ buffer: inout [UInt8]) {
+        buffer.removeAll(keepingCapacity: true)
+        guard buffer.capacity <= 2 * Self.copyBytes else { buffer = []; return }
+        let kept = buffer
+        buffer = []
+        spares.withLock { if $0.count < 2 * senders { $0.append(kept) } }
     }
 
     /// Waits for every queued block, then ends the senders; throws the first failure.
@@ -261,7 +271,7 @@ public final class PostgresLoad: Sendable {
         let connection: PostgresConnection
         do { connection = try control() } catch { abort("\(error)"); throw error }
         let loaded = rowsLoaded
-        var statements = ["BEGIN", "SET LOCAL maintenance_work_mem = '256MB'"]
+        var statements = ["BEGIN"]
         if sink.ifExists == .replace {
             for t in tables.reversed() { statements.append("DROP TABLE IF EXISTS \(qualified(t.name))") }
         }
@@ -277,6 +287,11 @@ public final class PostgresLoad: Sendable {
                 statements.append("DROP TABLE \(stage)")
             } else {
                 statements.append("ALTER TABLE \(stage) RENAME TO \(quoteIdentifier(t.name))")
+                // Each key index sorted in memory: about 96 bytes a row for an id key (index
+                // tuple and sort slot), within 64 MiB to 1 GiB of the server's memory, for this
+                // transaction only. A sort that spills takes about a third longer.
+                let megabytes = Swift.min(1_024, Swift.max(64, (loaded[t.name] ?? 0) * 96 >> 20))
+                statements.append("SET LOCAL maintenance_work_mem = '\(megabytes)MB'")
                 let (own, fk) = t.constraintStatements(schema: schema)
                 statements += own
                 foreign += fk
@@ -288,8 +303,13 @@ public final class PostgresLoad: Sendable {
         do throws(PostgresError) {
             for s in statements { try connection.execute(s) }
             for t in tables {
-                let n = try connection.execute("SELECT count(*) FROM \(qualified(t.name))").first?[0].flatMap { Int64($0) } ?? 0
-                counted[t.name] = n
+                // A table that is the staging table renamed holds what was sent; an upsert's
+                // table is counted.
+                if !appendTo.contains(t.name), let sent = loaded[t.name] {
+                    counted[t.name] = sent
+                } else {
+                    counted[t.name] = try connection.execute("SELECT count(*) FROM \(qualified(t.name))").first?[0].flatMap { Int64($0) } ?? 0
+                }
             }
             let summary = JSONValue.object(tables.map { t in
                 (t.name, JSONValue.object([("rows", .int(counted[t.name] ?? 0)), ("rows_loaded", .int(loaded[t.name] ?? 0))]))
@@ -301,8 +321,28 @@ public final class PostgresLoad: Sendable {
             abort("\(error)", connection: connection)
             throw .runFailed("PostgreSQL at \(sink.target): the load was rolled back, the tables are as they were: \(error)")
         }
-        for t in tables { _ = try? connection.execute("ANALYZE \(qualified(t.name))") }
+        analyze(counted, on: connection)
         return counted
+    }
+
+    /// ANALYZE every table (a failure only costs the planner its statistics): the largest on
+    /// `connection` while a second connection takes the others, so the small tables' sampling
+    /// overlaps the large one's.
+    private func analyze(_ rows: [String: Int64], on connection: PostgresConnection) {
+        let names = tables.map(\.name).sorted { (rows[$0] ?? 0) > (rows[$1] ?? 0) }
+        let statements = names.map { "ANALYZE \(qualified($0))" }
+        guard statements.count > 1, let second = try? control() else {
+            for s in statements { _ = try? connection.execute(s) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            if i == 0 {
+                _ = try? connection.execute(statements[0])
+            } else {
+                for s in statements.dropFirst() { _ = try? second.execute(s) }
+            }
+        }
+        idle.withLock { $0.append(second) }
     }
 
     /// Commits, and says what the tables hold now.
@@ -409,6 +449,8 @@ final class PostgresTableWriter: TableFileWriter {
     private var buffer: [UInt8]
     private var rowsBuffered = 0
     private var rowsWritten: Int64 = 0
+    /// Rows encoded at a time: about a quarter block at the last slice's bytes per row.
+    private var sliceRows = 1_024
     private var encodingNanoseconds: UInt64 = 0
     private var sendingNanoseconds: UInt64 = 0
 
@@ -417,18 +459,32 @@ final class PostgresTableWriter: TableFileWriter {
         self.load = load
         self.table = table
         self.encoder = encoder
-        buffer = PostgresCopyEncoder.header
-        buffer.reserveCapacity(PostgresLoad.copyBytes + (1 << 20))
+        // A sent block's buffer when there is one: a run opens a writer per file (ecommerce a
+        // shard's day of events), and each would otherwise allocate its own block.
+        buffer = load.spares.withLock { $0.popLast() } ?? []
+        if buffer.capacity < PostgresLoad.copyBytes { buffer.reserveCapacity(PostgresLoad.copyBytes + (1 << 20)) }
+        buffer.append(contentsOf: PostgresCopyEncoder.header)
     }
 
     func write(_ chunk: Chunk, rows: Range<Int>) throws(ColumnarError) {
         try file?.write(chunk, rows: rows)
-        let started = MonotonicClock.nanoseconds()
-        try encoder.append(chunk, rows: rows, to: &buffer)
-        encodingNanoseconds &+= MonotonicClock.since(started)
-        rowsBuffered += rows.count
-        rowsWritten += Int64(rows.count)
-        if buffer.count >= PostgresLoad.copyBytes { try send() }
+        // A chunk may hold far more than a block (a shard's day of events: tens of MiB of COPY
+        // data), so it is encoded in slices of about a quarter block each, the block sent when
+        // full: the buffer stays near one block whatever the chunk's size.
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let end = start + Swift.min(rows.upperBound - start, sliceRows)
+            let before = buffer.count
+            let started = MonotonicClock.nanoseconds()
+            try encoder.append(chunk, rows: start..<end, to: &buffer, validate: start == rows.lowerBound)
+            encodingNanoseconds &+= MonotonicClock.since(started)
+            let bytesPerRow = Swift.max(1, (buffer.count - before) / Swift.max(1, end - start))
+            sliceRows = Swift.min(65_536, Swift.max(16, PostgresLoad.copyBytes / 4 / bytesPerRow))
+            rowsBuffered += end - start
+            rowsWritten += Int64(end - start)
+            if buffer.count >= PostgresLoad.copyBytes { try send() }
+            start = end
+        }
     }
 
     private func send() throws(ColumnarError) {
@@ -446,6 +502,7 @@ final class PostgresTableWriter: TableFileWriter {
 
     func close() throws(ColumnarError) -> FileSummary {
         do { try send() } catch { file?.abandon(); throw error }
+        load.recycle(&buffer)
         if let file { return try file.close() }
         return FileSummary(path: table, rows: rowsWritten, bytes: 0, rowGroups: 0)
     }
