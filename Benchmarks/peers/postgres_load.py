@@ -3,7 +3,7 @@ off-the-shelf route, in one run on one throwaway cluster.
 
   postgres_load.py STREAMGEN URL SCALE REPEAT OUT
 
-For each repeat, interleaved:
+For each repeat, interleaved, each timed run after a CHECKPOINT and a sync:
   streamgen  `streamgen generate ecommerce --scale SCALE --sink URL?schema=sg --if-exists replace`:
              generation, files and the load of all six tables with their keys, end to end
   adbc       ADBC's binary ingest (adbc_driver_postgresql, COPY BINARY) of the events table from
@@ -19,7 +19,19 @@ import sys
 import time
 
 
+def settle(url):
+    """A CHECKPOINT and a sync before each timed run: the writing of the last route's pages
+    (the server's WAL and dirtied buffers, then the kernel's write-back of them; the throwaway
+    cluster runs with fsync off) is not charged to the next route."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+    os.sync()
+
+
 def run_streamgen(streamgen, url, scale, out):
+    settle(url)
     start = time.monotonic()
     r = subprocess.run(["/usr/bin/time", "-f", "%M", streamgen, "generate", "ecommerce", "--scale", scale, "--out", out, "--overwrite",
                         "--sink", f"{url}?schema=sg", "--if-exists", "replace", "--quiet"],
@@ -45,6 +57,7 @@ with pg.connect({url!r}) as conn:
     conn.commit()
 print(table.num_rows, time.monotonic() - start)
 """
+    settle(url)
     r = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-c", code], capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"adbc failed: {r.stderr}")

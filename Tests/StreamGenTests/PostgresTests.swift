@@ -233,6 +233,8 @@ struct PostgresTests {
             let fixture = out.appendingPathComponent(scenario)
             if scenario == "baseline" {
                 let figures = try Interop.runScript("postgres.py", ["ecommerce", try Self.url, schema, fixture.path])
+                // Spec 000 section 7's validation queries, verbatim, are among them.
+                #expect(figures.keys.filter { $0.hasPrefix("7.") }.count == 7, "\(figures.keys.sorted())")
                 for (name, value) in figures {
                     let v = value as? [String: Any]
                     #expect(v?["equal"] as? Bool == true, "\(name): \(v ?? [:])")

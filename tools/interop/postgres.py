@@ -6,7 +6,8 @@
                                                    written -NAME is a partition column the table
                                                    does not have (jaffle's day), left out
   postgres.py query URL SQL                        the rows of one query, as text
-  postgres.py ecommerce URL SCHEMA DIR             spec 000's investigation figures in PostgreSQL
+  postgres.py ecommerce URL SCHEMA DIR             spec 000's investigation figures, and section
+                                                   7's validation queries verbatim, in PostgreSQL
                                                    and in DuckDB over the same fixture's files
 
 Prints one JSON object.
@@ -93,6 +94,59 @@ ECOMMERCE_QUERIES = {
 }
 
 
+# Spec 000 section 7's validation queries as the spec writes them (one statement each; they
+# run unchanged in both engines). Their rows are compared as sets: the first has no ORDER BY.
+SECTION_7 = {
+    "7.1 row counts": """SELECT 'users' as tbl, COUNT(*) as cnt FROM users
+UNION ALL SELECT 'orders', COUNT(*) FROM orders
+UNION ALL SELECT 'order_items', COUNT(*) FROM order_items
+UNION ALL SELECT 'events', COUNT(*) FROM events""",
+    "7.1 unexpected nulls": """SELECT
+    'orders.user_id' as col,
+    COUNT(*) as total,
+    SUM(CASE WHEN user_id IS NULL THEN 1 ELSE 0 END) as nulls
+FROM orders""",
+    "7.1 referential integrity": """SELECT COUNT(*) as orphaned_orders
+FROM orders o
+LEFT JOIN users u ON o.user_id = u.user_id
+WHERE o.user_id IS NOT NULL AND u.user_id IS NULL""",
+    "7.2 events per day": """SELECT
+    DATE_TRUNC('day', created_at) as day,
+    COUNT(*) as events
+FROM events
+GROUP BY 1
+ORDER BY 1""",
+    "7.2 hourly distribution": """SELECT
+    EXTRACT(HOUR FROM created_at) as hour,
+    COUNT(*) as events
+FROM events
+GROUP BY 1
+ORDER BY 1""",
+    "7.3 null spike": """SELECT
+    DATE_TRUNC('day', created_at) as day,
+    ROUND(100.0 * SUM(CASE WHEN user_id IS NULL THEN 1 ELSE 0 END) / COUNT(*), 1) as null_pct
+FROM orders
+GROUP BY 1
+ORDER BY 1""",
+    "7.3 volume drop": """SELECT
+    DATE_TRUNC('day', created_at) as day,
+    country,
+    COUNT(*) as events
+FROM events
+WHERE country IN ('DE', 'FR', 'GB')
+GROUP BY 1, 2
+ORDER BY 1, 2""",
+}
+
+
+def figure(v):
+    """One value as text, numbers by value (PostgreSQL's NUMERIC 13 and DuckDB's 13.0 alike)."""
+    if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool):
+        d = decimal.Decimal(str(v)).normalize()
+        return format(d, "f")
+    return str(norm(v))
+
+
 def ecommerce(url, schema, directory):
     import duckdb
 
@@ -105,6 +159,13 @@ def ecommerce(url, schema, directory):
             pg = [[str(norm(v)) for v in r] for r in conn.execute(sql.format(s=f'"{schema}".')).fetchall()]
             dk = [[str(norm(v)) for v in r] for r in db.execute(sql.format(s="")).fetchall()]
             out[name] = {"postgres": pg, "duckdb": dk, "equal": pg == dk}
+        with conn.cursor() as cur:
+            cur.execute(f'SET search_path = "{schema}"')
+            for name, sql in SECTION_7.items():
+                cur.execute(sql)
+                pg = sorted([figure(v) for v in r] for r in cur.fetchall())
+                dk = sorted([figure(v) for v in r] for r in db.execute(sql).fetchall())
+                out[name] = {"postgres": pg, "duckdb": dk, "equal": pg == dk}
     print(json.dumps(out))
 
 
