@@ -31,6 +31,12 @@ struct PostgresTests {
 
     static func scalar(_ sql: String) throws -> String? { try query(sql).first?.first ?? nil }
 
+    /// `schema`, dropped first if a run against the same cluster left it.
+    static func fresh(_ schema: String) throws -> String {
+        _ = try query("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        return schema
+    }
+
     /// Every cell of `table` in PostgreSQL equals the Parquet files' (partition columns included).
     static func expectSameCells(_ schema: String, _ dir: URL, _ table: String, key: [String], rows: Int? = nil) throws {
         let json = try Interop.runScript("postgres.py", ["compare", try url, schema, dir.path, table] + key)
@@ -262,8 +268,7 @@ struct PostgresTests {
     func retail() throws {
         let dir = try Runs.temporary("pg-retail")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let schema = "t_retail"
-        _ = try Self.query("DROP SCHEMA IF EXISTS t_retail CASCADE")  // a rerun against the same cluster
+        let schema = try Self.fresh("t_retail")
         let out = dir.appendingPathComponent("out")
         let first = try Self.streamgen(["generate", "retail", "--stores", "4", "--products", "15", "--out", out.path, "--sink", try Self.sink(schema)])
         #expect(first.exitCode == 0, "\(first.output)")
@@ -310,8 +315,7 @@ struct PostgresTests {
     func jaffle() throws {
         let dir = try Runs.temporary("pg-jaffle")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let schema = "t_jaffle"
-        _ = try Self.query("DROP SCHEMA IF EXISTS t_jaffle CASCADE")  // a rerun against the same cluster
+        let schema = try Self.fresh("t_jaffle")
         let out = dir.appendingPathComponent("out")
         let run = try Self.streamgen(["generate", "jaffle", "--days-back", "20", "--end", "2024-06-30", "--format", "parquet", "--out", out.path,
                                       "--sink", try Self.sink(schema)])
@@ -366,15 +370,13 @@ struct PostgresTests {
     func loadScripts() throws {
         let dir = try Runs.temporary("pg-scripts")
         defer { try? FileManager.default.removeItem(at: dir) }
-        for schema in ["t_script_sink", "t_script_psql"] { _ = try Self.query("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
         let cases: [(pack: [String], directory: String, tables: [String])] = [
             (["devapp"], "", ["fake_users", "fake_orders", "fake_analytics", "fake_products"]),
             (["ecommerce", "--scenario", "schema_drift", "--scale", "0.25"], "schema_drift", ["users", "categories", "products", "orders", "order_items", "events"]),
             (["jaffle", "--days-back", "10"], "", ["raw_orders_training", "raw_signups_validation", "stg_app_sessions", "stg_google_ads"]),
         ]
         for (n, c) in cases.enumerated() {
-            let sink = "t_script_sink_\(n)", psql = "t_script_psql_\(n)"
-            for schema in [sink, psql] { _ = try Self.query("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+            let sink = try Self.fresh("t_script_sink_\(n)"), psql = try Self.fresh("t_script_psql_\(n)")
             let out = dir.appendingPathComponent("\(n)")
             let run = try Self.streamgen(["generate"] + c.pack + ["--format", "csv", "--out", out.path, "--sink", try Self.sink(sink)])
             #expect(run.exitCode == 0, "\(run.output)")

@@ -206,8 +206,7 @@ public enum StreamGenEngine {
         if o.format == .csv && o.shard == nil {
             let entries = tables.compactMap { t -> PostgresScripts.TableFiles? in
                 guard let compiled = prepared.tables.first(where: { $0.name == t.name }) else { return nil }
-                let own = files.filter { $0.path.hasPrefix(t.name + "/") || $0.path == "\(t.name).\(o.format.fileExtension)" }
-                return PostgresScripts.TableFiles(table: t, fileColumns: compiled.fileSchema.columns.map(\.name), files: own)
+                return PostgresScripts.TableFiles(table: t, fileColumns: compiled.fileSchema.columns.map(\.name), files: files.ofTable(t.name))
             }
             result.append((try! RelativePath(components: [PostgresScripts.loadFileName]), PostgresScripts.load(title, tables: entries)))
         }
@@ -278,7 +277,7 @@ public enum StreamGenEngine {
                     return record
                 },
                 partitionBy: table.partitionTypes, sortBy: table.spec.sortBy,
-                files: files.filter { $0.path.hasPrefix(table.name + "/") || $0.path.hasPrefix(table.name + ".") }.sorted { $0.path < $1.path }))
+                files: files.ofTable(table.name).sorted { $0.path < $1.path }))
         }
         return Manifest(
             toolVersion: version, status: error == nil ? .complete : .failed, error: error,

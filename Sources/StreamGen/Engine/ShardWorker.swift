@@ -216,13 +216,7 @@ struct ShardWorker {
             writer = try CSVFileWriter(in: directory, name: name, schema: table.fileSchema, checksum: true)
         }
         if let load = context.postgres {
-            do throws(ColumnarError) {
-                writer = PostgresTableWriter(file: writer, load: load, table: table.name,
-                                             encoder: try load.encoder(table: table.name, schema: table.fileSchema, constants: partition))
-            } catch {
-                writer.abandon()
-                throw error
-            }
+            writer = try load.writer(table: table.name, schema: table.fileSchema, constants: partition, around: writer)
         }
         var done = 0
         let capacity = options.chunkRows

@@ -317,22 +317,12 @@ public enum ManifestMerge {
             seed: first.seed,
             options: first.options, shard: nil, shardsInPlan: first.shardsInPlan, tables: tables)
         manifest.otherFiles = others.values.sorted { $0.path < $1.path }
-        for file in manifest.otherFiles {
+        for file in tables.flatMap({ $0.files.map { ($0.path, $0.bytes) } }) + manifest.otherFiles.map({ ($0.path, $0.bytes) }) {
             // Safe: Manifest(json:) validated every path.
-            let path = try! RelativePath(validating: file.path)
+            let path = try! RelativePath(validating: file.0)
             let info = (try? root.directory(path.directoryComponents, create: false))?.info(path.name)
-            guard let info, info.kind == .file, info.size == file.bytes else {
-                throw ManifestError("\(file.path) is missing or changed; copy every shard's files into '\(directory)' before merging")
-            }
-        }
-        for table in tables {
-            for file in table.files {
-                // Safe: Manifest(json:) validated every path.
-                let path = try! RelativePath(validating: file.path)
-                let info = (try? root.directory(path.directoryComponents, create: false))?.info(path.name)
-                guard let info, info.kind == .file, info.size == file.bytes else {
-                    throw ManifestError("\(file.path) is missing or changed; copy every shard's files into '\(directory)' before merging")
-                }
+            guard let info, info.kind == .file, info.size == file.1 else {
+                throw ManifestError("\(file.0) is missing or changed; copy every shard's files into '\(directory)' before merging")
             }
         }
         do {

@@ -13,6 +13,13 @@ public struct FileRecord: Sendable, Hashable {
     public var shard: Int
 }
 
+extension Sequence where Element == FileRecord {
+    /// The files of table `name`: under its directory (hive), or its one file `name.ext` (flat).
+    func ofTable(_ name: String) -> [FileRecord] {
+        filter { $0.path.hasPrefix(name + "/") || $0.path.hasPrefix(name + ".") }
+    }
+}
+
 /// A file of a run that is not table data: a SQL script, a metadata file, ground truth. The
 /// manifest lists it so `status --verify` checks it and `--overwrite` and `clean` may remove it.
 public struct OtherFileRecord: Sendable, Hashable {

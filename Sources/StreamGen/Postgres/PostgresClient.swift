@@ -199,6 +199,14 @@ func quoteIdentifier(_ name: String) -> String {
     "\"" + name.replacingAll("\"", with: "\"\"") + "\""
 }
 
+/// `-- text` on one line: a control character (a YAML schema's name may hold a line break) is a
+/// space, so nothing of `text` can end the comment and become a statement of the script.
+func sqlComment(_ text: String) -> String {
+    "-- " + String(String.UnicodeScalarView(text.unicodeScalars.map {
+        $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : $0
+    }))
+}
+
 /// `'text'`: a string literal for SQL (standard_conforming_strings, on since PostgreSQL 9.1).
 func quoteLiteral(_ text: String) -> String {
     "'" + text.replacingAll("'", with: "''") + "'"

@@ -83,7 +83,7 @@ public final class PostgresLoad: Sendable {
     }
 
     var schema: String { sink.target.schema }
-    func qualified(_ name: String) -> String { "\(quoteIdentifier(schema)).\(quoteIdentifier(name))" }
+    func qualified(_ name: String) -> String { PostgresTable.qualifiedName(name, schema: schema) }
 
     /// What `begin` found.
     public enum Start: Sendable {
@@ -204,6 +204,17 @@ public final class PostgresLoad: Sendable {
             }
         }
         return try PostgresCopyEncoder(schema: schema, fields: fields)
+    }
+
+    /// A writer that sends the chunks it is given (of `schema`) into `table` and hands them on to
+    /// `file` when there is one; `file` is abandoned when the table cannot take them.
+    func writer(table: String, schema: Schema, constants: [String: String] = [:], around file: (any TableFileWriter)?) throws(ColumnarError) -> PostgresTableWriter {
+        do throws(ColumnarError) {
+            return PostgresTableWriter(file: file, load: self, table: table, encoder: try encoder(table: table, schema: schema, constants: constants))
+        } catch {
+            file?.abandon()
+            throw error
+        }
     }
 
     /// Queues one binary COPY stream for `table`'s staging table; waits while the queue is full.

@@ -71,18 +71,22 @@ public struct PostgresTable: Sendable, Hashable {
         }
     }
 
+    /// `"schema"."table"`, or `"table"` for the search_path to resolve (a script's).
+    static func qualifiedName(_ table: String, schema: String?) -> String {
+        schema.map { "\(quoteIdentifier($0)).\(quoteIdentifier(table))" } ?? quoteIdentifier(table)
+    }
+
     /// `CREATE TABLE name (…)`: columns and NOT NULL only.
     func createStatement(schema: String?, as tableName: String, unlogged: Bool = false) -> String {
         let body = columns.map { "\(quoteIdentifier($0.name)) \($0.sqlType)\($0.notNull ? " NOT NULL" : "")" }.joined(separator: ", ")
-        let name = schema.map { "\(quoteIdentifier($0)).\(quoteIdentifier(tableName))" } ?? quoteIdentifier(tableName)
-        return "CREATE \(unlogged ? "UNLOGGED " : "")TABLE \(name) (\(body))"
+        return "CREATE \(unlogged ? "UNLOGGED " : "")TABLE \(Self.qualifiedName(tableName, schema: schema)) (\(body))"
     }
 
     /// The constraints as `ALTER TABLE` statements: keys and checks first, then foreign keys
     /// (whose referenced keys must exist). Without `schema` the names are left to the
     /// search_path (a script's).
     func constraintStatements(schema: String?) -> (own: [String], foreign: [String]) {
-        func qualified(_ table: String) -> String { schema.map { "\(quoteIdentifier($0)).\(quoteIdentifier(table))" } ?? quoteIdentifier(table) }
+        func qualified(_ table: String) -> String { Self.qualifiedName(table, schema: schema) }
         let table = qualified(name)
         func list(_ names: [String]) -> String { names.map(quoteIdentifier).joined(separator: ", ") }
         var own: [String] = []
@@ -111,7 +115,7 @@ public struct PostgresTable: Sendable, Hashable {
     /// The table's DDL for `schema.sql` and `load_postgres.sql`: re-runnable (`IF NOT EXISTS`),
     /// constraints inline, notes as comments.
     public func ddl() -> String {
-        var lines = notes.map { "-- \($0)" }
+        var lines = notes.map(sqlComment)
         lines.append("CREATE TABLE IF NOT EXISTS \(quoteIdentifier(name)) (")
         var items = columns.map { "    \(quoteIdentifier($0.name)) \($0.sqlType)\($0.notNull ? " NOT NULL" : "")" }
         func list(_ names: [String]) -> String { names.map(quoteIdentifier).joined(separator: ", ") }

@@ -10,17 +10,28 @@ enum PostgresScripts {
     /// `schema.sql`: each table's DDL with its keys and constraints (and why some are missing),
     /// in dependency order, each `CREATE TABLE IF NOT EXISTS`.
     static func schema(_ title: String, tables: [PostgresTable], csv: Bool) -> String {
-        var header = "-- \(title): PostgreSQL schema.\n"
+        var header = sqlComment("\(title): PostgreSQL schema.") + "\n"
         header += csv ? "-- load_postgres.sql beside it creates these tables and loads the CSV files into them.\n"
             : "-- `streamgen generate … --sink postgres://…` loads the rows with these keys; --format csv writes a load_postgres.sql too.\n"
         return header + "\n" + PostgresTable.dependencyOrder(tables).map { $0.ddl() }.joined(separator: "\n")
     }
 
-    /// One table's CSV files, with the columns in the order the files have them.
+    /// One table's CSV files (path and Hive partition values), with the columns in the order
+    /// the files have them.
     struct TableFiles {
         var table: PostgresTable
         var fileColumns: [String]
-        var files: [FileRecord]
+        var files: [(path: String, partition: [String: String])]
+
+        init(table: PostgresTable, fileColumns: [String], files: [FileRecord]) {
+            self.init(table: table, fileColumns: fileColumns, paths: files.map { ($0.path, $0.partition) })
+        }
+
+        init(table: PostgresTable, fileColumns: [String], paths: [(path: String, partition: [String: String])]) {
+            self.table = table
+            self.fileColumns = fileColumns
+            self.files = paths
+        }
     }
 
     /// `load_postgres.sql` for CSV files: in one transaction it replaces the tables (so it can be
@@ -31,7 +42,7 @@ enum PostgresScripts {
         let ordered = PostgresTable.dependencyOrder(tables.map(\.table))
         let byName = Dictionary(tables.map { ($0.table.name, $0) }, uniquingKeysWith: { a, _ in a })
         var lines = [
-            "-- \(title): loads this directory's CSV files into PostgreSQL.",
+            sqlComment("\(title): loads this directory's CSV files into PostgreSQL."),
             "-- Run it from this directory (its \\copy paths are relative):",
             "--   psql \"postgres://user@host/db\" -f \(loadFileName)",
             "--   psql \"postgres://user@host/db\" -v schema=NAME -f \(loadFileName)    (into schema NAME, created when missing)",
@@ -56,9 +67,13 @@ enum PostgresScripts {
             var staged = table
             var binary: [String] = []
             for i in staged.columns.indices {
-                if case .binary = staged.columns[i].type { binary.append(staged.columns[i].name) }
-                if case .fixedBinary = staged.columns[i].type { binary.append(staged.columns[i].name) }
-                if binary.last == staged.columns[i].name { staged.columns[i].sqlType = "TEXT" }
+                switch staged.columns[i].type {
+                case .binary, .fixedBinary:
+                    binary.append(staged.columns[i].name)
+                    staged.columns[i].sqlType = "TEXT"
+                default:
+                    break
+                }
             }
             lines.append(staged.createStatement(schema: nil, as: table.name) + ";")
             let name = quoteIdentifier(table.name)

@@ -22,7 +22,7 @@ struct BronzeExtras: DeclarativeExtras {
         appendISOTimestamp(microsSinceEpoch: min(max(run.createdAt, 0), Manifest.latestSeconds) * 1_000_000, utc: true, to: &created)
         for t in run.prepared.selectedTables {
             let table = run.prepared.tables[t]
-            let files = run.files.filter { $0.path.hasPrefix(table.name + "/") || $0.path.hasPrefix(table.name + ".") }
+            let files = run.files.ofTable(table.name)
             let figures = run.figures[t] ?? []
             var schema: [JSONValue] = []
             var statistics: [(String, JSONValue)] = []

@@ -337,12 +337,7 @@ final class FixtureWriter: Sendable {
         let table = Self.table(of: relative)
         // The ground truth stays in files: the manifest's anomalies point at it.
         guard let load = options.postgres, load.tables.contains(where: { $0.name == table }) else { return file }
-        do throws(ColumnarError) {
-            return PostgresTableWriter(file: file, load: load, table: table, encoder: try load.encoder(table: table, schema: schema))
-        } catch {
-            file.abandon()
-            throw error
-        }
+        return try load.writer(table: table, schema: schema, around: file)
     }
 
     /// Writes a file that is not table data (SQL, ground truth) and records it for the manifest.

@@ -121,7 +121,7 @@ extension FixtureWriter {
         var tables: [(String, JSONValue)] = []
         for name in EcommerceTables.names {
             let ext = options.format.fileExtension
-            let mine = files.filter { $0.path.hasPrefix(name + "/") || $0.path == name + "." + ext }
+            let mine = files.ofTable(name)
             let glob = flat ? "\(name).\(ext)" : (name == "events" ? "events/*/*.\(ext)" : "\(name)/*.\(ext)")
             tables.append((name, .object([
                 ("row_count", .int(mine.reduce(0) { $0 + $1.rows })),
@@ -173,7 +173,7 @@ extension FixtureWriter {
         if options.format == .csv {
             let tables = EcommerceTables.postgresTables(scenario).map { t in
                 PostgresScripts.TableFiles(table: t, fileColumns: EcommerceTables.schema(of: t.name).columns.map(\.name),
-                                           files: files.filter { $0.path.hasPrefix(t.name + "/") || $0.path == t.name + ".csv" })
+                                           files: files.ofTable(t.name))
             }
             try writeOther(PostgresScripts.loadFileName, Array(PostgresScripts.load("StreamGen ecommerce fixture \(scenario.name) (seed \(options.seed))", tables: tables).utf8))
         }
@@ -187,7 +187,7 @@ extension FixtureWriter {
     func engineManifest(files: [FileRecord], created: Int64) -> Manifest {
         var tables: [TableRecord] = []
         for name in EcommerceTables.names {
-            let mine = files.filter { $0.path.hasPrefix(name + "/") || $0.path == name + "." + self.options.format.fileExtension }
+            let mine = files.ofTable(name)
             let schema = EcommerceTables.schema(of: name)
             let partitioned = name == "events" && !flat
             tables.append(TableRecord(

@@ -256,9 +256,7 @@ final class JaffleTableOutput {
         self.plan = plan
         self.root = root
         self.options = options
-        sink = try load.map { (load) throws(ColumnarError) in
-            PostgresTableWriter(file: nil, load: load, table: table.name, encoder: try load.encoder(table: table.name, schema: table.schema))
-        }
+        sink = try load.map { (load) throws(ColumnarError) in try load.writer(table: table.name, schema: table.schema, around: nil) }
     }
 
     /// Sends the last of the table's rows to PostgreSQL.
@@ -562,9 +560,8 @@ final class JaffleRun {
         guard plan.csv else { return }
         let byName = Dictionary(uniqueKeysWithValues: plan.tables.map { ($0.name, $0) })
         let entries = tables.map { t in
-            PostgresScripts.TableFiles(table: t, fileColumns: t.columns.map(\.name), files: byName[t.name].map { table in
-                [FileRecord(path: plan.path(table, day: model.endDay), rows: 0, bytes: 0, sha256: "", partition: [:], shard: 0)]
-            } ?? [])
+            PostgresScripts.TableFiles(table: t, fileColumns: t.columns.map(\.name),
+                                       paths: byName[t.name].map { [(plan.path($0, day: model.endDay), [:])] } ?? [])
         }
         others.append(try dataset.root.writeOtherFile(try RelativePath.checked(PostgresScripts.loadFileName),
                                                       Array(PostgresScripts.load(title, tables: entries).utf8)))

@@ -413,12 +413,7 @@ struct RetailJob: Sendable {
     /// `file`, and with `--sink` the same rows into PostgreSQL.
     func sinking(_ table: String, _ file: ParquetFileWriter) throws(ColumnarError) -> any TableFileWriter {
         guard let load else { return file }
-        do throws(ColumnarError) {
-            return PostgresTableWriter(file: file, load: load, table: table, encoder: try load.encoder(table: table, schema: file.schema))
-        } catch {
-            file.abandon()
-            throw error
-        }
+        return try load.writer(table: table, schema: file.schema, around: file)
     }
 
     /// Removes what `output` lists (a failed run's files) and, when every one went, the journal.
