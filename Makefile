@@ -24,7 +24,7 @@ SWIFT       ?= swift
 PYTHON3     ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
-PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1 dbt-core==1.10.23 dbt-duckdb==1.10.1 psycopg==3.3.9
+PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1 dbt-core==1.10.23 dbt-duckdb==1.10.1 psycopg==3.3.9 deltalake==1.6.6 polars==2.1.0
 BENCH_PY_PACKAGES := numpy==2.4.6 tpchgen-cli==4.0.0 adbc-driver-postgresql==1.13.0
 SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev libpq-dev pkg-config
 # The tests' throwaway PostgreSQL cluster (tools/postgres/cluster.sh).

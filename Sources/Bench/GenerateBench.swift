@@ -171,7 +171,7 @@ extension GenerateBench {
     /// `--format`, parsed.
     func outputFormat() throws -> OutputFormat? {
         guard let format else { return nil }
-        guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
+        guard let f = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet, csv or delta") }
         return f
     }
 

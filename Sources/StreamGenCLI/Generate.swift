@@ -188,7 +188,7 @@ struct Generate: AsyncParsableCommand {
         r.memoryLimit = limit
         var f: OutputFormat?
         if let format {
-            guard let given = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet or csv") }
+            guard let given = OutputFormat(rawValue: format.lowercased()) else { throw ValidationError("--format '\(format)': parquet, csv or delta") }
             f = given
         }
         r.format = f

@@ -154,6 +154,8 @@ struct FileMetaData {
     var rowGroups: [RowGroup]
     var keyValueMetadata: [(key: String, value: String)]
     var createdBy: String
+    /// JSON columns annotated STRING (`WriterOptions.jsonAsString`).
+    var jsonAsString = false
 
     func write(to w: inout CompactWriter) {
         w.field(1, i32: 1)
@@ -163,7 +165,7 @@ struct FileMetaData {
                 w.field(4, string: "schema")
                 w.field(5, i32: Int32(schema.count))
             } else {
-                SchemaElement(column: schema.columns[i - 1]).write(to: &w)
+                SchemaElement(column: schema.columns[i - 1], jsonAsString: jsonAsString).write(to: &w)
             }
         }
         w.field(3, i64: numRows)
@@ -183,6 +185,7 @@ struct FileMetaData {
 /// `SchemaElement` for one flat leaf column, with both its ConvertedType and its LogicalType.
 struct SchemaElement {
     let column: Column
+    var jsonAsString = false
 
     /// ConvertedType values of `parquet.thrift`.
     private enum ConvertedType: Int32 {
@@ -194,7 +197,7 @@ struct SchemaElement {
     }
 
     func write(to w: inout CompactWriter) {
-        let type = column.type
+        let type = jsonAsString && column.type == .json ? ColumnType.string : column.type
         w.field(1, i32: type.physicalType.rawValue)
         if let length = type.fixedLength { w.field(2, i32: Int32(length)) }
         w.field(3, i32: column.repetition.rawValue)

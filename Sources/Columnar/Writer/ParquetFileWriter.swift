@@ -183,7 +183,8 @@ public final class ParquetFileWriter {
             numRows: totalRows,
             rowGroups: rowGroups,
             keyValueMetadata: options.keyValueMetadata.map { (key: $0.key, value: $0.value) },
-            createdBy: ColumnarVersion.createdBy
+            createdBy: ColumnarVersion.createdBy,
+            jsonAsString: options.jsonAsString
         )
         var w = CompactWriter(reservingCapacity: 4096)
         w.writeStruct(metadata.write)

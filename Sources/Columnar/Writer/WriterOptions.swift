@@ -28,6 +28,10 @@ public struct WriterOptions: Sendable, Hashable {
     public var sync: Bool
     /// Whether to compute the file's SHA-256 as it is written (`FileSummary.sha256`).
     public var checksum: Bool
+    /// Whether JSON columns are annotated STRING instead of JSON: for table formats with no JSON
+    /// type (Delta Lake), whose readers (Polars' `read_delta`) check each file's types against
+    /// the table's and read a JSON column as binary.
+    public var jsonAsString = false
 
     /// Default `rowGroupRowLimit`: 1 Mi rows, pyarrow's limit.
     public static let defaultRowGroupRowLimit = 1024 * 1024

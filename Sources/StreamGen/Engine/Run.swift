@@ -176,6 +176,8 @@ public enum StreamGenEngine {
                     let run = CompletedRun(prepared: prepared, files: files, figures: figures, createdAt: manifest.createdAt)
                     for (path, bytes) in try extras.sidecarFiles(run) { manifest.otherFiles.append(try dataset.root.writeOtherFile(path, bytes)) }
                 }
+                // A shard's files are one commit's part: the merge writes the Delta logs.
+                if options.format == .delta && options.shard == nil { manifest.otherFiles += try DeltaLog.write(manifest, root: dataset.root) }
                 manifest.otherFiles.sort { $0.path < $1.path }
             }
             try manifest.write(to: dataset.root, name: manifestName)
@@ -245,6 +247,7 @@ public enum StreamGenEngine {
             }
             for path in o.extras?.sidecarPaths(prepared) ?? [] { claims.append(.file(path)) }
             if o.format == .csv { claims.append(.file(try! RelativePath(components: [PostgresScripts.loadFileName]))) }  // Safe: a fixed name.
+            if o.format == .delta { claims += prepared.selectedTables.map { .file(DeltaLog.commitPath(table: prepared.tables[$0].name)) } }
         }
         claims.append(.file(try! RelativePath(components: [PostgresScripts.schemaFileName])))  // Safe: a fixed name.
         return claims

@@ -3,7 +3,7 @@ import Columnar
 /// What every worker shares: the prepared run and the writer settings.
 struct ShardContext: Sendable {
     let prepared: StreamGenEngine.Prepared
-    let writerOptions: WriterOptions
+    var writerOptions: WriterOptions
     /// The output directory: every file is created below it, no link followed.
     let root: DirectoryHandle
     /// Whether workers gather `ColumnFigures` (for a pack's metadata files).
@@ -22,6 +22,7 @@ struct ShardContext: Sendable {
             rowGroupRowLimit: GenerateOptions.rowGroupRows, rowGroupByteLimit: GenerateOptions.rowGroupBytes,
             keyValueMetadata: [KeyValue("streamgen.pack", o.pack.name), KeyValue("streamgen.seed", String(o.seed))],
             checksum: true)
+        writerOptions.jsonAsString = o.format == .delta
     }
 }
 
@@ -66,7 +67,7 @@ struct ShardWorker {
             chunk = Chunk(schema: table.fileSchema, capacity: options.chunkRows)
             chunkTable = shard.table
         }
-        if compressor == nil && options.format == .parquet {
+        if compressor == nil && options.format.isParquet {
             compressor = Compressor(codec: options.codec, level: options.zstdLevel)
         }
         let ext = options.format.fileExtension
@@ -210,7 +211,7 @@ struct ShardWorker {
         }
         var writer: TableFileWriter
         switch options.format {
-        case .parquet:
+        case .parquet, .delta:
             writer = try ParquetFileWriter(in: directory, name: name, schema: table.fileSchema, options: context.writerOptions, compressor: compressor)
         case .csv:
             writer = try CSVFileWriter(in: directory, name: name, schema: table.fileSchema, checksum: true)

@@ -82,12 +82,7 @@ public struct DatasetStatus: Sendable {
             for file in table.files {
                 guard let opened = check(file.path, bytes: file.bytes, sha256: file.sha256, problems: &problems) else { continue }
                 guard file.path.hasSuffix(".parquet"), let footer = try? ParquetFooter.read(file: opened) else { continue }
-                for group in footer[4]?.list ?? [] {
-                    for (c, chunk) in (group[1]?.list ?? []).enumerated() where c < accumulators.count {
-                        guard let stats = chunk[3]?[12] else { continue }
-                        accumulators[c].add(nulls: stats[3]?.int ?? 0, min: stats[6]?.binary, max: stats[5]?.binary)
-                    }
-                }
+                StatAccumulator.fold(footer, names: columns.map(\.name), into: &accumulators)
             }
             for c in columns.indices {
                 columns[c].nulls = accumulators[c].nulls
@@ -163,22 +158,49 @@ public struct DatasetStatus: Sendable {
     }
 }
 
-/// Combines min/max statistics across files in the column's order.
+/// Combines min/max statistics across row groups and files in the column's order.
 struct StatAccumulator {
     let type: String
     var nulls: Int64 = 0
     var min: [UInt8]?
     var max: [UInt8]?
+    /// Whether `min` and `max` are values of the column, not truncated bounds (byte arrays
+    /// longer than the writer's statistics keep).
+    var minExact = true
+    var maxExact = true
+    /// Whether a row group had no statistics, or no bound, for the column: then `nulls`, `min`
+    /// and `max` do not cover every row.
+    var incomplete = false
 
     init(type: String) { self.type = type }
 
-    mutating func add(nulls n: Int64, min lo: [UInt8]?, max hi: [UInt8]?) {
+    mutating func add(nulls n: Int64, min lo: [UInt8]?, max hi: [UInt8]?, minExact: Bool = true, maxExact: Bool = true) {
         nulls += n
-        if let lo, min.map({ less(lo, $0) }) ?? true { min = lo }
-        if let hi, max.map({ less($0, hi) }) ?? true { max = hi }
+        if let lo, min.map({ less(lo, $0) }) ?? true { min = lo; self.minExact = minExact }
+        if let hi, max.map({ less($0, hi) }) ?? true { max = hi; self.maxExact = maxExact }
     }
 
-    var isByteArray: Bool { ["string", "json", "uuid", "binary"].contains(type) }
+    /// Folds the statistics of every row group in a Parquet `footer` into `accumulators`, one
+    /// per name in `names`, each matched to the file's column of that name.
+    static func fold(_ footer: ThriftValue, names: [String], into accumulators: inout [StatAccumulator]) {
+        let fileNames = (footer[2]?.list ?? []).dropFirst().map { $0[4]?.string ?? "" }
+        let slots = names.map { fileNames.firstIndex(of: $0) }
+        for group in footer[4]?.list ?? [] {
+            let chunks = group[1]?.list ?? []
+            for (a, slot) in slots.enumerated() {
+                guard let slot, slot < chunks.count, let stats = chunks[slot][3]?[12], let nulls = stats[3]?.int else {
+                    accumulators[a].incomplete = true
+                    continue
+                }
+                let rows = chunks[slot][3]?[5]?.int ?? 0
+                if nulls < rows && (stats[6] == nil || stats[5] == nil) { accumulators[a].incomplete = true }
+                accumulators[a].add(nulls: nulls, min: stats[6]?.binary, max: stats[5]?.binary,
+                                    minExact: stats[8]?.bool ?? true, maxExact: stats[7]?.bool ?? true)
+            }
+        }
+    }
+
+    var isByteArray: Bool { ["string", "json", "uuid", "uuid16", "binary"].contains(type) || type.hasPrefix("fixed(") }
 
     func integer(_ b: [UInt8]) -> Int64 {
         let word = b.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
@@ -324,6 +346,11 @@ public enum ManifestMerge {
             guard let info, info.kind == .file, info.size == file.1 else {
                 throw ManifestError("\(file.0) is missing or changed; copy every shard's files into '\(directory)' before merging")
             }
+        }
+        // A Delta run's tables get their one commit now that every shard's files are in.
+        if first.options.first(where: { $0.0 == "format" })?.1.string == OutputFormat.delta.rawValue {
+            do { manifest.otherFiles += try DeltaLog.write(manifest, root: root) } catch { throw ManifestError("\(error)") }
+            manifest.otherFiles.sort { $0.path < $1.path }
         }
         do {
             try manifest.write(to: root, name: Manifest.fileName)

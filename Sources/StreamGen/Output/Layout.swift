@@ -3,8 +3,15 @@ import Columnar
 /// The file format of a run.
 public enum OutputFormat: String, Sendable, Hashable, CaseIterable {
     case parquet, csv
+    /// Parquet data files, each table a Delta Lake table: `table/_delta_log/` beside its
+    /// partition directories holds the one commit that adds every file (`DeltaLog`).
+    case delta
 
-    var fileExtension: String { rawValue }
+    /// The data files' extension: a Delta table's files are Parquet.
+    var fileExtension: String { self == .csv ? "csv" : "parquet" }
+
+    /// Whether the data files are Parquet (plain or in a Delta table).
+    var isParquet: Bool { self != .csv }
 }
 
 /// Where a run's files go.

@@ -68,6 +68,7 @@ public enum GenerateOption: String, Sendable, Hashable, CaseIterable {
     case tables = "--tables"
     case shard = "--shard"
     case csv = "--format csv"
+    case delta = "--format delta"
     case scenario = "--scenario"
     case clean = "--clean"
     case chunkRows = "--chunk-rows"
@@ -159,6 +160,7 @@ public struct GenerateRequest: Sendable {
         if tables != nil { s.insert(.tables) }
         if shard != nil { s.insert(.shard) }
         if format == .csv { s.insert(.csv) }
+        if format == .delta { s.insert(.delta) }
         if scenarios != nil { s.insert(.scenario) }
         if clean { s.insert(.clean) }
         if chunkRows != nil { s.insert(.chunkRows) }
@@ -175,6 +177,7 @@ public struct GenerateRequest: Sendable {
             let why = refused == .scenario ? "it has no scenarios" : refused == .clean ? "it declares no data-quality issues"
                 : refused == .config ? "it reads no configuration file" : refused == .eachDay ? "it does not write day by day"
                 : refused == .sink ? "it has no PostgreSQL tables yet"
+                : refused == .delta ? "Delta tables are written for the engine's packs (devapp, bronze, YAML schemas); this one writes parquet or csv"
                 : "its tables come from one simulation"
             throw .invalidOption("\(refused.rawValue) does not apply to the \(pack.name) pack: \(why)")
         }

@@ -22,7 +22,7 @@ public struct DeclarativePack: Pack {
     public var defaultStartDay: Int64 { spec.defaultStartDay }
 
     public var accepts: Set<GenerateOption> {
-        var options: Set<GenerateOption> = [.rows, .tables, .shard, .csv, .chunkRows, .shardRows, .sink]
+        var options: Set<GenerateOption> = [.rows, .tables, .shard, .csv, .delta, .chunkRows, .shardRows, .sink]
         if spec.tables.contains(where: { !$0.quality.isEmpty }) { options.insert(.clean) }
         return options
     }
@@ -56,6 +56,9 @@ public struct DeclarativePack: Pack {
         o.tables = request.tables
         if let f = request.format { o.format = f }
         if let l = request.layout { o.layout = l }
+        if o.format == .delta && o.layout == .flat {
+            throw .invalidOption("--format delta writes each table as a directory (a Delta table); it does not go with --layout flat")
+        }
         if let c = request.codec {
             if o.format == .csv && c != .uncompressed {
                 throw .invalidOption("--compression \(c.name) applies to Parquet; CSV files are written uncompressed")

@@ -142,7 +142,7 @@ public enum EcommerceRun {
         let path = fixture.map { "\($0) || '/\(glob)'" } ?? "'\(glob)'"
         let hive = layout == .hive && table == "events" ? ", hive_partitioning = true" : ""
         switch format {
-        case .parquet:
+        case .parquet, .delta:
             let union = layout == .hive && table == "products" ? ", union_by_name = true" : ""
             return "read_parquet(\(path)\(hive)\(union))"
         case .csv:
