@@ -116,14 +116,40 @@ struct DeltaTests {
         #expect(tables["fake_analytics"]?["partition_columns"] as? [String] == ["country", "device_type"])
     }
 
+    @Test("an ecommerce fixture as Delta tables: delta-rs and Polars read all six, the events by date; validate passes")
+    func ecommerceFixture() throws {
+        let box = try Sandbox("delta-ecommerce")
+        defer { box.remove() }
+        let r = try box.run(["generate", "ecommerce", "--scenario", "duplicates", "--scale", "0.05", "--format", "delta", "--out", "fx"])
+        #expect(r.passed, "\(r.output)")
+        let tables = try Self.tables(box.path("fx/duplicates"))
+        #expect(tables.keys.sorted() == ["categories", "events", "order_items", "orders", "products", "users"])
+        for (name, t) in tables {
+            #expect(t["problems"] as? [String] == [], "\(name): \(t["problems"] ?? "")")
+            #expect(t["equal_delta"] as? Bool == true && t["equal_polars"] as? Bool == true, "\(name)")
+            #expect((t["delta_rows"] as? Int ?? 0) > 0, "\(name)")
+            // Spec 000's timestamps have no time zone: every table with one needs timestampNtz.
+            #expect(t["reader_features"] as? [String] == (name == "categories" ? [] : ["timestampNtz"]), "\(name)")
+        }
+        #expect(tables["events"]?["partition_columns"] as? [String] == ["date"])
+        #expect((tables["events"]?["files"] as? Int ?? 0) >= 7)  // at least one file per day
+        let validate = try box.run(["validate", "fx/duplicates"])
+        #expect(validate.passed, "\(validate.output.suffix(1500))")
+    }
+
     @Test("--format delta is refused where it cannot apply, with the reason")
     func refusals() throws {
         let box = try Sandbox("delta-refused")
         defer { box.remove() }
         let flat = try box.run(["generate", "devapp", "--format", "delta", "--layout", "flat", "--out", "a"])
         #expect(!flat.passed && flat.output.contains("does not go with --layout flat"), "\(flat.output)")
-        let ecommerce = try box.run(["generate", "ecommerce", "--format", "delta", "--out", "b"])
-        #expect(!ecommerce.passed && ecommerce.output.contains("--format delta does not apply to the ecommerce pack"), "\(ecommerce.output)")
+        let jaffle = try box.run(["generate", "jaffle", "--format", "delta", "--out", "b"])
+        #expect(!jaffle.passed && jaffle.output.contains("--format delta does not apply to the jaffle pack"), "\(jaffle.output)")
+        // A Delta table has one schema; the drift fixture's products files disagree by design.
+        let drift = try box.run(["generate", "ecommerce", "--scenario", "all", "--format", "delta", "--out", "d"])
+        #expect(!drift.passed && drift.output.contains("schema_drift"), "\(drift.output)")
+        let flatFixture = try box.run(["generate", "ecommerce", "--format", "delta", "--layout", "flat", "--out", "e"])
+        #expect(!flatFixture.passed && flatFixture.output.contains("does not go with --layout flat"), "\(flatFixture.output)")
         let unknown = try box.run(["generate", "devapp", "--format", "iceberg", "--out", "c"])
         #expect(!unknown.passed && unknown.output.contains("parquet, csv or delta"), "\(unknown.output)")
         #expect(box.tree("").filter { !$0.hasPrefix(".") } == [])

@@ -71,7 +71,9 @@ enum DeltaLog {
             ? .object([("minReaderVersion", .int(3)), ("minWriterVersion", .int(7)),
                        ("readerFeatures", .array([.string("timestampNtz")])), ("writerFeatures", .array([.string("timestampNtz")]))])
             : .object([("minReaderVersion", .int(1)), ("minWriterVersion", .int(2))]))]))
-        let fields: [JSONValue] = table.schema.map { c in
+        // Partition columns a pack's schema leaves out (ecommerce's events `date`) come last.
+        let columns = table.schema + table.partitionBy.filter { p in !table.schema.contains { $0.name == p.name } }
+        let fields: [JSONValue] = columns.map { c in
             let partition = partitionNames.contains(c.name)
             // An empty partition value is Delta's null (Hive's __HIVE_DEFAULT_PARTITION__).
             let nullable = c.nullable || (partition && table.files.contains { ($0.partition[c.name] ?? "").isEmpty })

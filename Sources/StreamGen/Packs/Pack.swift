@@ -177,7 +177,7 @@ public struct GenerateRequest: Sendable {
             let why = refused == .scenario ? "it has no scenarios" : refused == .clean ? "it declares no data-quality issues"
                 : refused == .config ? "it reads no configuration file" : refused == .eachDay ? "it does not write day by day"
                 : refused == .sink ? "it has no PostgreSQL tables yet"
-                : refused == .delta ? "Delta tables are written for the engine's packs (devapp, bronze, YAML schemas); this one writes parquet or csv"
+                : refused == .delta ? "it writes parquet or csv (Delta tables: devapp, bronze, ecommerce and YAML schemas)"
                 : "its tables come from one simulation"
             throw .invalidOption("\(refused.rawValue) does not apply to the \(pack.name) pack: \(why)")
         }

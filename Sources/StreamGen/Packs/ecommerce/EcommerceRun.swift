@@ -250,6 +250,7 @@ public enum EcommerceRun {
                 claims.append(.file(try! RelativePath(components: [name + "." + options.format.fileExtension])))  // Safe: fixed names.
             } else {
                 claims.append(.tree(name: name, partitionKeys: name == "events" ? ["date"] : [], extensions: [options.format.fileExtension]))
+                if options.format == .delta { claims.append(.file(DeltaLog.commitPath(table: name))) }
             }
         }
         for name in otherFileNames { claims.append(.file(try! RelativePath(components: [name]))) }
@@ -307,12 +308,14 @@ final class FixtureWriter: Sendable {
         self.directory = directory
         self.progress = progress
         self.threads = threads
-        writerOptions = WriterOptions(
+        var writerOptions = WriterOptions(
             codec: options.codec, zstdLevel: options.zstdLevel, rowGroupRowLimit: EcommerceOptions.rowGroupRows,
             rowGroupByteLimit: GenerateOptions.rowGroupBytes,
             keyValueMetadata: [KeyValue("streamgen.pack", "ecommerce"), KeyValue("streamgen.scenario", model.scenario.name),
                                KeyValue("streamgen.seed", String(options.seed))],
             checksum: true)
+        writerOptions.jsonAsString = options.format == .delta
+        self.writerOptions = writerOptions
         spend = Mutex([Int64](repeating: 0, count: model.users.count))
         eventsByDay = Mutex([Int](repeating: 0, count: model.days))
     }
@@ -643,7 +646,7 @@ public struct EcommercePack: Pack {
 
     public var name: String { EcommercePack.name }
     public let summary = "E-commerce platform (spec 000): users, categories, products, orders, order_items and events from one session simulation, with six anomaly scenarios"
-    public let accepts: Set<GenerateOption> = [.scenario, .csv, .sink]
+    public let accepts: Set<GenerateOption> = [.scenario, .csv, .delta, .sink]
     public var defaultStartDay: Int64 { EcommerceModel.defaultStartDay }
 
     public var description: PackDescription {
@@ -689,6 +692,14 @@ public struct EcommercePack: Pack {
         o.zstdLevel = request.zstdLevel
         if let l = request.layout { o.layout = l }
         if let f = request.format { o.format = f }
+        if o.format == .delta {
+            if o.layout == .flat {
+                throw .invalidOption("--format delta writes each table as a directory (a Delta table); it does not go with --layout flat")
+            }
+            if o.scenarios?.contains(.schemaDrift) == true {
+                throw .invalidOption("--format delta: the schema_drift fixture's products files disagree on price's type by design, and a Delta table has one schema; write that fixture as parquet or csv (or name the other scenarios)")
+            }
+        }
         o.threads = request.threads
         o.overwrite = request.overwrite
         o.commandLine = request.commandLine

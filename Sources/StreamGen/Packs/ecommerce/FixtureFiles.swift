@@ -146,8 +146,9 @@ extension FixtureWriter {
             anomalies.append(.object(pairs))
         }
         let counted = eventsByDay.withLock { $0 }
+        let createdAt = options.createdAt ?? FileSystem.now()
         var created: [UInt8] = []
-        appendISOTimestamp(microsSinceEpoch: (options.createdAt ?? FileSystem.now()) * 1_000_000, utc: true, to: &created)
+        appendISOTimestamp(microsSinceEpoch: createdAt * 1_000_000, utc: true, to: &created)
         let manifest = JSONValue.object([
             ("name", .string(scenario.name)),
             ("description", .string(scenario.summary)),
@@ -177,8 +178,13 @@ extension FixtureWriter {
             }
             try writeOther(PostgresScripts.loadFileName, Array(PostgresScripts.load("StreamGen ecommerce fixture \(scenario.name) (seed \(options.seed))", tables: tables).utf8))
         }
+        if options.format == .delta {
+            let logs: [OtherFileRecord]
+            do { logs = try DeltaLog.write(engineManifest(files: files, created: createdAt), root: root) } catch { throw .invalidData("\(error)") }
+            others.withLock { $0 += logs }
+        }
         guard case .object(var pairs) = manifest else { return manifest }
-        pairs.append(("streamgen", engineManifest(files: files, created: options.createdAt ?? FileSystem.now()).json()))
+        pairs.append(("streamgen", engineManifest(files: files, created: createdAt).json()))
         return .object(pairs)
     }
 
