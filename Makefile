@@ -13,6 +13,8 @@
 #                     tpchgen-cli, all in one run (bench-out/peers/peers.md)
 #   make bench-postgres  ecommerce --scale 10 into a throwaway PostgreSQL: the sink end to end against
 #                     ADBC's binary ingest of the same events (bench-out/postgres/postgres.md)
+#   make bench-spark  the Spark job (integrations/spark) in local mode, 2 cores, against a direct run with
+#                     2 threads: devapp 10M and 100M rows (bench-out/spark/spark.md)
 #   make bench-micro  micro-benchmarks (Benchmarks/, ordo-one/benchmark), then the malloc-count gate
 #                     against the committed Benchmarks/Thresholds/
 #
@@ -24,11 +26,11 @@ SWIFT       ?= swift
 PYTHON3     ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
-PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1 dbt-core==1.10.23 dbt-duckdb==1.10.1 psycopg==3.3.9 deltalake==1.6.6 polars==2.1.0
+PY_PACKAGES := duckdb==2.0.0 pyarrow==26.0.1 dbt-core==1.10.23 dbt-duckdb==1.10.1 psycopg==3.3.9 deltalake==1.6.6 polars==2.1.0 pyspark==4.3.0
 BENCH_PY_PACKAGES := numpy==2.4.6 tpchgen-cli==4.0.0 adbc-driver-postgresql==1.13.0
 SYS_PACKAGES := libzstd-dev libsnappy-dev libssl-dev libpq-dev pkg-config
-# The tests' throwaway PostgreSQL cluster (tools/postgres/cluster.sh).
-TEST_SYS_PACKAGES := postgresql-15
+# The tests' throwaway PostgreSQL cluster (tools/postgres/cluster.sh), and Java for Spark local mode.
+TEST_SYS_PACKAGES := postgresql-15 openjdk-17-jre-headless
 PG_TEST_DIR ?= /tmp/streamgen-test-postgres-$(shell id -u)
 BENCH_ROWS  ?= 1000000
 SCALING_ROWS ?= 1M,10M,100M
@@ -41,9 +43,10 @@ PEERS_SCALE ?= 20
 PEERS_MEMORY_SCALE ?= 200
 PEERS_REPEAT ?= 3
 PG_BENCH_SCALE ?= 10
+SPARK_REPEAT ?= 3
 PG_BENCH_DIR ?= /tmp/streamgen-bench-postgres-$(shell id -u)
 
-.PHONY: all build run test bench bench-peers bench-postgres bench-micro sysdeps venv venv-bench clean
+.PHONY: all build run test bench bench-peers bench-postgres bench-spark bench-micro sysdeps venv venv-bench clean
 
 all: run
 
@@ -126,6 +129,11 @@ bench-postgres: build venv-bench
 	url=$$(tools/postgres/cluster.sh start $(PG_BENCH_DIR)) && \
 	  $(PY) Benchmarks/peers/postgres_load.py .build/release/streamgen $$url $(PG_BENCH_SCALE) 3 bench-out/postgres; \
 	  status=$$?; tools/postgres/cluster.sh stop $(PG_BENCH_DIR); exit $$status
+
+bench-spark: build venv
+	$(MAKE) sysdeps EXTRA_SYS_PACKAGES="$(TEST_SYS_PACKAGES)"
+	$(PY) Benchmarks/peers/spark_overhead.py .build/release/streamgen bench-out/spark $(SPARK_REPEAT) 2 \
+	  "devapp-10M=devapp --rows 10000000" "devapp-100M=devapp --rows 100000000"
 
 clean:
 	rm -rf .build out bench-out

@@ -56,7 +56,7 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "The memory ceiling: 512MiB, 2GiB, ...")
     var memoryLimit: String = "512MiB"
 
-    @Option(help: "parquet or csv (default parquet; csv for the jaffle pack, whose files are dbt seeds).")
+    @Option(help: "parquet, csv or delta (default parquet; csv for the jaffle pack, whose files are dbt seeds).")
     var format: String?
 
     @Option(help: "zstd, snappy or none (Parquet only; default zstd).")
@@ -244,7 +244,7 @@ struct Generate: AsyncParsableCommand {
         } else if ifExists != nil {
             throw ValidationError("--if-exists applies with --sink postgres://…")
         }
-        r.commandLine = CommandLine.arguments
+        r.commandLine = recordedCommandLine()
         r.createdAt = try sourceDateEpoch()
         return r
     }
@@ -428,6 +428,17 @@ enum JSONLine {
 
 func loadSchema(_ file: String) throws -> PackSpec {
     do { return try SchemaFile.load(path: file) } catch { throw CommandFailure("\(error)") }
+}
+
+/// The command line a manifest records: the arguments as given, the program named by its file
+/// name only, so that where the binary lies (a cluster engine's copy of it in a task's work
+/// directory, another machine's install) does not change the manifest's bytes.
+func recordedCommandLine() -> [String] {
+    var arguments = CommandLine.arguments
+    if let program = arguments.first, let slash = program.lastIndex(of: "/") {
+        arguments[0] = String(program[program.index(after: slash)...])
+    }
+    return arguments
 }
 
 /// `SOURCE_DATE_EPOCH`, when set: seconds from 1970 to the end of 9999 (a manifest's

@@ -53,7 +53,7 @@ struct Append: AsyncParsableCommand {
         request.threads = threads
         guard let limit = parseSize(memoryLimit) else { throw ValidationError("--memory-limit '\(memoryLimit)' is not a size (as 512MiB, 2GiB)") }
         request.memoryLimit = limit
-        request.commandLine = CommandLine.arguments
+        request.commandLine = recordedCommandLine()
         request.createdAt = try sourceDateEpoch()
         if let url = sink ?? ProcessEnvironment()["STREAMGEN_POSTGRES_URL"] {
             do { request.sink = try PostgresTarget(parsing: url) } catch { throw ValidationError("\(error)") }

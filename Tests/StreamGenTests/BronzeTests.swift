@@ -275,6 +275,41 @@ struct BronzeTests {
         #expect(Self.numbers(f["ltv_below_orders"]) == [0])
     }
 
+    @Test("--shard 0/3, 1/3, 2/3 then manifest merge: the full run's directory byte for byte (ground truth, quality section, metadata files), for bronze and a YAML schema with issues")
+    func shardsMergeToFullRun() throws {
+        for (label, arguments) in [("bronze", ["generate", "bronze", "--scale", "0.5", "--shard-rows", "20000", "--out", "out"]),
+                                   ("yaml", ["generate", "--schema", "q.yaml", "--shard-rows", "500", "--out", "out"])] {
+            let full = try Sandbox("\(label)-full"), split = try Sandbox("\(label)-split")
+            defer { full.remove(); split.remove() }
+            for box in [full, split] { try Data(Self.qualitySchema.utf8).write(to: URL(fileURLWithPath: box.path("q.yaml"))) }
+            let direct = try full.run(arguments)
+            try #require(direct.passed, "\(label): \(direct.output)")
+            for i in [2, 0, 1] {
+                let r = try split.run(arguments + ["--shard", "\(i)/3"])
+                #expect(r.passed, "\(label) shard \(i): \(r.output)")
+            }
+            // Shard 0 wrote the ground truth; the metadata waits for every shard's figures.
+            #expect(FileManager.default.fileExists(atPath: split.path("out/_quality/ground_truth.parquet")), "\(label)")
+            #expect(!FileManager.default.fileExists(atPath: split.path("out/orders/orders_metadata.json")), "\(label)")
+            let merged = try split.run(["manifest", "merge", "out"])
+            #expect(merged.passed, "\(label): \(merged.output)")
+            let want = try Runs.tree(full.inside.appendingPathComponent("out"))
+            let got = try Runs.tree(split.inside.appendingPathComponent("out")).filter {
+                !$0.key.hasPrefix("manifest-shard-") && !$0.key.hasPrefix(".streamgen-shard-")
+            }
+            #expect(Set(got.keys) == Set(want.keys), "\(label): \(Set(got.keys).symmetricDifference(want.keys).sorted())")
+            for (path, data) in want { #expect(got[path] == data, "\(label): \(path) differs") }
+            if label == "bronze" {
+                #expect(want.keys.contains("orders/orders_metadata.json") && want.keys.filter { $0.hasPrefix("orders/part-") }.count > 1,
+                        "\(want.keys.sorted().prefix(20))")
+            }
+            let shard0 = try String(contentsOf: URL(fileURLWithPath: split.path("out/manifest-shard-00000-of-00003.json")), encoding: .utf8)
+            #expect(shard0.contains("\"affected_rows_written\"") && (label != "bronze" || shard0.contains("\"partial_figures\"")), "\(label)")
+            let v = try split.run(["validate", "out"])
+            #expect(v.passed, "\(label): \(v.output.suffix(1500))")
+        }
+    }
+
     static let qualitySchema = """
         name: quality
         days: 10

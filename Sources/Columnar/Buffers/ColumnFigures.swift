@@ -16,6 +16,23 @@ public struct ColumnFigures: Sendable, Hashable {
 
     public init() {}
 
+    /// Figures as recorded elsewhere (a shard's manifest), the double sum's compensation included.
+    public init(rows: Int64, nulls: Int64, integerMin: Int64?, integerMax: Int64?, integerSum: Int128, doubleMin: Double?, doubleMax: Double?,
+                doubleSum: Double, doubleCompensation: Double) {
+        self.rows = rows
+        self.nulls = nulls
+        self.integerMin = integerMin
+        self.integerMax = integerMax
+        self.integerSum = integerSum
+        self.doubleMin = doubleMin
+        self.doubleMax = doubleMax
+        self.doubleSum = doubleSum
+        self.compensation = doubleCompensation
+    }
+
+    /// The running compensation of the double sum (what `compensatedDoubleSum` adds).
+    public var doubleCompensation: Double { compensation }
+
     /// The values counted (not null).
     public var values: Int64 { rows - nulls }
 

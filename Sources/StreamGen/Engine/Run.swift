@@ -172,9 +172,16 @@ public enum StreamGenEngine {
                 for (path, text) in Self.postgresScripts(prepared, files: files) {
                     manifest.otherFiles.append(try dataset.root.writeOtherFile(path, Array(text.utf8)))
                 }
-                if let extras = options.extras, options.shard == nil {
-                    let run = CompletedRun(prepared: prepared, files: files, figures: figures, createdAt: manifest.createdAt)
-                    for (path, bytes) in try extras.sidecarFiles(run) { manifest.otherFiles.append(try dataset.root.writeOtherFile(path, bytes)) }
+                if let extras = options.extras {
+                    if options.shard == nil {
+                        let run = CompletedRun(prepared: prepared, files: files.sorted { $0.path < $1.path }, figures: figures, createdAt: manifest.createdAt)
+                        for (path, bytes) in try extras.sidecarFiles(run) { manifest.otherFiles.append(try dataset.root.writeOtherFile(path, bytes)) }
+                    } else {
+                        // The merge writes the sidecars from every shard's figures.
+                        manifest.partialFigures = Dictionary(uniqueKeysWithValues: prepared.selectedTables.map { t in
+                            (prepared.tables[t].name, figures[t] ?? [ColumnFigures](repeating: ColumnFigures(), count: prepared.tables[t].fileSchema.columns.count))
+                        })
+                    }
                 }
                 // A shard's files are one commit's part: the merge writes the Delta logs.
                 if options.format == .delta && options.shard == nil { manifest.otherFiles += try DeltaLog.write(manifest, root: dataset.root) }
@@ -241,10 +248,10 @@ public enum StreamGenEngine {
                                 datePartition: table.datePartition, only: only,
                                 files: prepared.singleFileTables.contains(t) ? ["\(table.spec.fileName!).\(ext)"] : []))
         }
+        if QualityTruth.writesFile(prepared) && prepared.selectedTables.contains(where: { !prepared.tables[$0].issues.isEmpty }) {
+            claims.append(.file(try! RelativePath(components: [QualityTruth.directory, QualityTruth.fileName])))  // Safe: fixed names.
+        }
         if o.shard == nil {
-            if prepared.selectedTables.contains(where: { !prepared.tables[$0].issues.isEmpty }) {
-                claims.append(.file(try! RelativePath(components: [QualityTruth.directory, QualityTruth.fileName])))  // Safe: fixed names.
-            }
             for path in o.extras?.sidecarPaths(prepared) ?? [] { claims.append(.file(path)) }
             if o.format == .csv { claims.append(.file(try! RelativePath(components: [PostgresScripts.loadFileName]))) }  // Safe: a fixed name.
             if o.format == .delta { claims += prepared.selectedTables.map { .file(DeltaLog.commitPath(table: prepared.tables[$0].name)) } }

@@ -101,6 +101,9 @@ public struct Manifest: Sendable, Hashable {
     public var otherFiles: [OtherFileRecord] = []
     /// The data-quality issues written, with their ground truth (`QualityTruth`).
     public var quality: JSONValue?
+    /// A shard's figures of the values it wrote (per table, per file column), for what only the
+    /// merge can compute from every shard's rows (bronze's metadata files). Nil in a full run's.
+    public var partialFigures: [String: [ColumnFigures]]?
 
     /// The last second a manifest can record: 9999-12-31T23:59:59Z.
     public static let latestSeconds: Int64 = 253_402_300_799
@@ -153,6 +156,9 @@ public struct Manifest: Sendable, Hashable {
             ("tables", .array(tables.map(Manifest.tableJSON))),
         ]
         if let quality { pairs.append(("quality", quality)) }
+        if let partialFigures {
+            pairs.append(("partial_figures", .object(partialFigures.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map(Manifest.figuresJSON))) })))
+        }
         if !otherFiles.isEmpty {
             pairs.append(("other_files", .array(otherFiles.map { f in
                 .object([("path", .string(f.path)), ("bytes", .int(f.bytes)), ("sha256", .string(f.sha256))])
@@ -270,6 +276,13 @@ public struct Manifest: Sendable, Hashable {
         }
         self.tables = tables
         quality = json["quality"]
+        if case .object(let figures)? = json["partial_figures"] {
+            var partial: [String: [ColumnFigures]] = [:]
+            for (table, columns) in figures {
+                partial[table] = try need(columns.array, "partial_figures").map { (c) throws(ManifestError) in try Manifest.figures(c) }
+            }
+            partialFigures = partial
+        }
         for f in json["other_files"]?.array ?? [] {
             otherFiles.append(OtherFileRecord(path: try path(f["path"], "other_files.path"), bytes: try count(f["bytes"], "other_files.bytes"),
                                               sha256: try need(f["sha256"]?.string, "other_files.sha256")))
@@ -366,4 +379,33 @@ public func formatNaiveTimestamp(seconds: Int64) -> String {
     out.removeLast(7)  // ".ffffff"
     out[out.count - 9] = UInt8(ascii: " ")
     return String(decoding: out, as: UTF8.self)
+}
+
+extension Manifest {
+    /// A column's figures as a shard's manifest records them: doubles by their bits (the merge
+    /// must add exactly what the shard summed), the 128-bit sum as decimal text.
+    static func figuresJSON(_ f: ColumnFigures) -> JSONValue {
+        func bits(_ d: Double?) -> JSONValue { d.map { .string(String($0.bitPattern, radix: 16)) } ?? .null }
+        return .object([
+            ("rows", .int(f.rows)), ("nulls", .int(f.nulls)),
+            ("integer_min", f.integerMin.map(JSONValue.int) ?? .null), ("integer_max", f.integerMax.map(JSONValue.int) ?? .null),
+            ("integer_sum", .string(String(f.integerSum))),
+            ("double_min", bits(f.doubleMin)), ("double_max", bits(f.doubleMax)), ("double_sum", bits(f.doubleSum)),
+            ("double_compensation", bits(f.doubleCompensation)),
+        ])
+    }
+
+    static func figures(_ json: JSONValue) throws(ManifestError) -> ColumnFigures {
+        func bits(_ key: String) throws(ManifestError) -> Double? {
+            guard let v = json[key], v != .null else { return nil }
+            guard let text = v.string, let b = UInt64(text, radix: 16) else { throw ManifestError("partial_figures.\(key) is not a double's bits") }
+            return Double(bitPattern: b)
+        }
+        guard let rows = json["rows"]?.int, let nulls = json["nulls"]?.int, rows >= 0, (0...rows).contains(nulls),
+              let sumText = json["integer_sum"]?.string, let sum = Int128(sumText)
+        else { throw ManifestError("partial_figures: a column without valid rows, nulls or integer_sum") }
+        return ColumnFigures(rows: rows, nulls: nulls, integerMin: json["integer_min"]?.int, integerMax: json["integer_max"]?.int, integerSum: sum,
+                             doubleMin: try bits("double_min"), doubleMax: try bits("double_max"), doubleSum: try bits("double_sum") ?? 0,
+                             doubleCompensation: try bits("double_compensation") ?? 0)
+    }
 }

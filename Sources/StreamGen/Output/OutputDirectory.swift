@@ -71,8 +71,9 @@ enum OutputDirectory {
     static func clearShard(_ dataset: DatasetDirectory, shard: ShardSelection, entries: [String], tableNames: [String],
                            format: OutputFormat) throws(GenerateError)
     {
-        // Every shard writes the same schema.sql.
-        let allowed = Set(tableNames).union(tableNames.map { "\($0).\(format.fileExtension)" }).union([PostgresScripts.schemaFileName])
+        // Every shard writes the same schema.sql; shard 0 the ground truth of quality issues.
+        let allowed = Set(tableNames).union(tableNames.map { "\($0).\(format.fileExtension)" })
+            .union([PostgresScripts.schemaFileName, QualityTruth.directory])
         let foreign = entries.filter { name in
             if allowed.contains(name) || Sweep.isInfrastructure(name) && name != Manifest.fileName && name != Manifest.successFileName { return false }
             if let final = AtomicFile.finalName(ofTemporary: name), allowed.contains(final) || Sweep.isInfrastructure(final) { return false }
