@@ -284,9 +284,10 @@ struct Generate: AsyncParsableCommand {
         print("wrote \(report.datasets.count) dataset(s) in \(formatSeconds(seconds)); check with `streamgen validate DIR`")
     }
 
-    /// Validates what was written when `--verify` (or the pack's default) asks for it.
+    /// Validates what was written when `--verify` (or the pack's default) asks for it. A shard
+    /// is part of a dataset that exists once merged: `streamgen validate` it then.
     func verifyAfterRun(_ pack: any Pack, _ report: GenerateReport) throws {
-        guard verify ?? pack.verifiesAfterRun else { return }
+        guard report.shard == nil, verify ?? pack.verifiesAfterRun else { return }
         for d in report.datasets { try verifyDataset(d.directory, quiet: quiet) }
     }
 

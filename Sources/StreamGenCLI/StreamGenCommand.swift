@@ -182,15 +182,17 @@ struct Validate: ParsableCommand {
 /// `streamgen clean DIR`.
 struct Clean: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove what StreamGen wrote into a directory, and nothing else.",
+        abstract: "Remove what StreamGen wrote into a directory (or a --sink load left in PostgreSQL), and nothing else.",
         discussion: """
             Removes the files the directory's manifests claim (each with the size the manifest gives) and, for a run that was killed or ran out of disk before its manifest, the table directories its journal claims, with temporary files, manifests, journals and _SUCCESS. If anything else is there (a foreign file, a link, a file whose size changed) nothing is removed. A directory of fixtures (generate ecommerce --scenario all) is cleaned fixture by fixture.
               $ streamgen clean data/ --dry-run
               $ streamgen clean data/ --confirm
+            With postgres://…[?schema=NAME]: drops the staging tables (_streamgen_<run>_<n>) of --sink loads whose process ended mid-load (killed, its machine lost) and marks those runs failed in streamgen_runs; a load that still has a connection is left alone, and no other table is touched.
+              $ streamgen clean "postgres://me@localhost/app?schema=demo" --dry-run
             Refused under STREAMGEN_ENV=production (or APP_ENV=production), except --dry-run.
             """)
 
-    @Argument(help: "The output directory of a run.")
+    @Argument(help: "The output directory of a run, or postgres://…[?schema=NAME] for what unfinished --sink loads left there.")
     var directory: String
 
     @Flag(help: "List what would be removed, and remove nothing.")
@@ -204,6 +206,7 @@ struct Clean: ParsableCommand {
             throw ValidationError("clean removes files: pass --confirm to remove them, or --dry-run to list what would go")
         }
         if !dryRun, let refusal = productionRefusal("clean") { throw ValidationError(refusal) }
+        if directory.hasPrefix("postgres://") || directory.hasPrefix("postgresql://") { return try cleanPostgres() }
         let report: DatasetCleaner.Report
         do { report = try DatasetCleaner.clean(directory, dryRun: dryRun) } catch { throw CommandFailure("\(error)") }
         if dryRun {
@@ -212,5 +215,15 @@ struct Clean: ParsableCommand {
         } else {
             print("removed \(report.files.count) file(s) and \(report.directories) director\(report.directories == 1 ? "y" : "ies"), \(humanBytes(report.bytes)), from \(report.datasets.isEmpty ? directory : report.datasets.joined(separator: ", "))")
         }
+    }
+
+    func cleanPostgres() throws {
+        let report: PostgresCleaner.Report
+        do { report = try PostgresCleaner.clean(try PostgresTarget(parsing: directory), dryRun: dryRun) } catch { throw CommandFailure("\(error)") }
+        for table in report.tables { print(table) }
+        for run in report.live { print("run \(run) is still loading (it has a connection): its staging tables were left alone") }
+        let verb = dryRun ? "would drop" : "dropped"
+        let runs = report.runs.isEmpty ? "" : "; \(dryRun ? "would mark" : "marked") run\(report.runs.count == 1 ? "" : "s") \(report.runs.joined(separator: ", ")) failed"
+        print("\(verb) \(report.tables.count) staging table(s)\(runs)")
     }
 }

@@ -122,6 +122,28 @@ struct EngineTests {
         #expect(got == want, "\(String(decoding: got.prefix(600), as: UTF8.self))")
     }
 
+    @Test("CSV shards merged through the CLI: the full run's directory byte for byte, load_postgres.sql (every shard's files) included")
+    func csvShardsMergeWithLoadScript() throws {
+        let full = try Sandbox("csv-full"), split = try Sandbox("csv-split")
+        defer { full.remove(); split.remove() }
+        let arguments = ["generate", "devapp", "--rows", "20000", "--shard-rows", "3000", "--format", "csv", "--out", "out"]
+        #expect(try full.run(arguments).passed)
+        for i in [1, 0] {
+            let r = try split.run(arguments + ["--shard", "\(i)/2"])
+            #expect(r.passed, "\(r.output)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: split.path("out/load_postgres.sql")))
+        let merged = try split.run(["manifest", "merge", "out"])
+        #expect(merged.passed, "\(merged.output)")
+        let want = try Runs.tree(full.inside.appendingPathComponent("out"))
+        let got = try Runs.tree(split.inside.appendingPathComponent("out")).filter {
+            !$0.key.hasPrefix("manifest-shard-") && !$0.key.hasPrefix(".streamgen-shard-")
+        }
+        #expect(want["load_postgres.sql"] != nil && want.keys.filter { $0.hasSuffix(".csv") }.count > 20)
+        #expect(Set(got.keys) == Set(want.keys), "\(Set(got.keys).symmetricDifference(want.keys).sorted())")
+        for (path, data) in want { #expect(got[path] == data, "\(path) differs") }
+    }
+
     @Test("merge refuses a missing shard")
     func mergeNeedsEveryShard() async throws {
         let dir = try Runs.temporary("merge-missing")

@@ -214,10 +214,10 @@ struct PostgresTests {
         var copying = false
         for _ in 0..<600 where !copying {
             usleep(20_000)
-            copying = (try? Self.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'streamgen' AND query LIKE 'COPY%'")).flatMap { $0 }.map { $0 != "0" } ?? false
+            copying = (try? Self.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'streamgen/%' AND query LIKE 'COPY%'")).flatMap { $0 }.map { $0 != "0" } ?? false
         }
         #expect(copying, "no COPY seen")
-        _ = try Self.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'streamgen'")
+        _ = try Self.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'streamgen/%'")
         let result = child.finish(timeout: 120)
         #expect(result.exitCode != 0 && !result.timedOut, "\(result.output)")
         #expect(result.output.contains("t_killed.fake_"), "\(result.output)")
@@ -225,6 +225,72 @@ struct PostgresTests {
         #expect(try Self.scalar("SELECT status FROM t_killed.streamgen_runs") == "failed")
         let status = try Self.streamgen(["status", try Self.sink("t_killed")])
         #expect(status.exitCode == 1 && status.output.contains("failed"), "\(status.output)")
+    }
+
+    /// Polls `sql` (a count) until `done` says so, for up to `seconds`.
+    static func wait(_ sql: String, seconds: Double, until done: (Int) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let n = (try? Self.scalar(sql)).flatMap({ $0 }).flatMap({ Int($0) }), done(n) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    @Test("a load killed with SIGKILL leaves its staging tables; clean postgres:// drops them and marks the run failed, leaving a load still going alone")
+    func cleanAfterKilledLoad() throws {
+        let schema = try Self.fresh("t_clean")
+        let dir = try Runs.temporary("pg-clean")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func launch(_ out: String) throws -> Interop.Child {
+            try Interop.launch(Interop.streamgen, ["generate", "devapp", "--scale", "300", "--out", dir.appendingPathComponent(out).path,
+                                                   "--sink", try Self.sink(schema), "--if-exists", "replace", "--threads", "2"])
+        }
+        let copying = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'streamgen/%' AND query LIKE 'COPY%'"
+        let connected = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'streamgen/%'"
+        let leftovers = "SELECT count(*) FROM pg_tables WHERE schemaname = '\(schema)' AND tablename LIKE '\\_streamgen\\_%'"
+        let first = try launch("a")
+        #expect(Self.wait(copying, seconds: 120) { $0 > 0 }, "no COPY seen")
+        first.signal(SIGKILL)
+        _ = first.finish(timeout: 60)
+        // Its backends end once the server reads the closed sockets.
+        #expect(Self.wait(connected, seconds: 30) { $0 == 0 }, "the killed run's connections stayed")
+        let left = try #require(Int(try Self.scalar(leftovers) ?? ""))
+        #expect(left == 4, "\(left) staging tables")
+        let killedRun = try #require(try Self.scalar("SELECT run_id FROM \(schema).streamgen_runs WHERE status = 'loading'"))
+        let status = try Self.streamgen(["status", try Self.sink(schema)])
+        #expect(status.exitCode == 1, "\(status.output)")
+
+        let unconfirmed = try Self.streamgen(["clean", try Self.sink(schema)])
+        expectCleanFailure(unconfirmed, "clean postgres:// without --confirm", message: "--confirm")
+        let dry = try Self.streamgen(["clean", try Self.sink(schema), "--dry-run"])
+        #expect(dry.passed && dry.output.contains("would drop 4 staging table(s); would mark run \(killedRun) failed"), "\(dry.output)")
+        #expect(try Self.scalar(leftovers) == "4")
+        let guarded = try Self.streamgen(["clean", try Self.sink(schema), "--confirm"], environment: ["STREAMGEN_ENV": "production"])
+        expectCleanFailure(guarded, "clean postgres:// in production", message: "production")
+        #expect(try Self.scalar(leftovers) == "4")
+
+        // A second load, still going: its staging tables stay; the killed one's go.
+        let second = try launch("b")
+        #expect(Self.wait(copying, seconds: 120) { $0 > 0 }, "no COPY seen")
+        let liveRun = try #require(try Self.scalar("SELECT run_id FROM \(schema).streamgen_runs WHERE status = 'loading' AND run_id <> '\(killedRun)'"))
+        let cleaned = try Self.streamgen(["clean", try Self.sink(schema), "--confirm"])
+        #expect(cleaned.passed, "\(cleaned.output)")
+        #expect(cleaned.output.contains("dropped 4 staging table(s); marked run \(killedRun) failed"), "\(cleaned.output)")
+        #expect(cleaned.output.contains("run \(liveRun) is still loading"), "\(cleaned.output)")
+        #expect(try Self.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = '\(schema)' AND tablename LIKE '\\_streamgen\\_\(killedRun)\\_%'") == "0")
+        #expect(try Self.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = '\(schema)' AND tablename LIKE '\\_streamgen\\_\(liveRun)\\_%'") == "4")
+        #expect(try Self.scalar("SELECT status || ': ' || message FROM \(schema).streamgen_runs WHERE run_id = '\(killedRun)'")?.hasPrefix("failed: abandoned") == true)
+        #expect(try Self.scalar("SELECT status FROM \(schema).streamgen_runs WHERE run_id = '\(liveRun)'") == "loading")
+        // Then it is killed too, and the next clean takes its tables.
+        second.signal(SIGKILL)
+        _ = second.finish(timeout: 60)
+        #expect(Self.wait(connected, seconds: 30) { $0 == 0 })
+        let again = try Self.streamgen(["clean", try Self.sink(schema), "--confirm"])
+        #expect(again.passed && again.output.contains("dropped 4 staging table(s); marked run \(liveRun) failed"), "\(again.output)")
+        #expect(try Self.scalar(leftovers) == "0")
+        let nothing = try Self.streamgen(["clean", try Self.sink(schema), "--confirm"])
+        #expect(nothing.passed && nothing.output.contains("dropped 0 staging table(s)"), "\(nothing.output)")
     }
 
     @Test("ecommerce fixtures: spec 000's figures in PostgreSQL equal DuckDB's over the files; anomalies load as their data says")

@@ -419,6 +419,51 @@ struct RetailTests {
         #expect(check.passed, "\(check.output)")
     }
 
+    @Test("--shard 2/3, 0/3, 1/3 then manifest merge: the full run's directory byte for byte (rag-agent documents and series states included); the same append on both gives the same bytes")
+    func shardsMergeToFullRun() throws {
+        let full = try Sandbox("retail-full"), split = try Sandbox("retail-split")
+        defer { full.remove(); split.remove() }
+        let arguments = ["generate", "retail", "--scenario", "rag-agent", "--shard-rows", "20000", "--out", "out"]
+        let direct = try full.run(arguments)
+        try #require(direct.passed, "\(direct.output)")
+        for i in [2, 0, 1] {
+            let r = try split.run(arguments + ["--shard", "\(i)/3"])
+            #expect(r.passed, "shard \(i): \(r.output)")
+            #expect(!r.output.contains("verified"), "a shard is not a dataset to verify: \(r.output)")
+        }
+        // Before the merge: no manifest, no audit log; only shard 0 wrote the dimensions.
+        #expect(!FileManager.default.fileExists(atPath: split.path("out/manifest.json")))
+        #expect(!FileManager.default.fileExists(atPath: split.path("out/_audit.jsonl")))
+        let merged = try split.run(["manifest", "merge", "out"])
+        #expect(merged.passed, "\(merged.output)")
+        func files(_ box: Sandbox) throws -> [String: Data] {
+            try Runs.tree(box.inside.appendingPathComponent("out")).filter {
+                !$0.key.hasPrefix("manifest-shard-") && !$0.key.hasPrefix(".streamgen-shard-") && $0.key != "_audit.jsonl"
+            }
+        }
+        let want = try files(full)
+        let got = try files(split)
+        #expect(want.keys.filter { $0.hasPrefix("sales_daily/") }.count == 10 && want.keys.contains { $0.hasPrefix("rag/") })
+        #expect(Set(got.keys) == Set(want.keys), "\(Set(got.keys).symmetricDifference(want.keys).sorted())")
+        for (path, data) in want { #expect(got[path] == data, "\(path) differs") }
+        // The merge's line in the audit log.
+        let audit = try String(contentsOf: URL(fileURLWithPath: split.path("out/_audit.jsonl")), encoding: .utf8)
+        #expect(audit.contains("\"operation\":\"merge\"") && audit.contains("\"shards\":3"), "\(audit)")
+        let check = try split.run(["validate", "out"])
+        #expect(check.passed, "\(check.output.suffix(1500))")
+        // An append continues the merged dataset exactly as it continues the full run.
+        for box in [full, split] {
+            let r = try box.run(["append", "out", "--start-date", "2025-01-01", "--end-date", "2025-01-31", "--seed", "43"])
+            #expect(r.passed, "\(r.output)")
+        }
+        let appended = try files(full)
+        #expect(appended.count > want.count)
+        #expect(try files(split) == appended)
+        // --sink with --shard is refused.
+        let sink = try split.run(arguments + ["--shard", "0/3", "--sink", "postgres://nobody@127.0.0.1:1/none"])
+        expectCleanFailure(sink, "--shard with --sink", message: "--sink loads a whole run")
+    }
+
     @Test("rag-agent: Markdown documents about the generated stores, products, promotions and holidays; questions with their facts and citations")
     func ragAgent() throws {
         let box = try Sandbox("retail-rag")

@@ -38,6 +38,23 @@ enum ShardCompletion {
         }
     }
 
+    /// A CSV run's `load_postgres.sql`, which lists every file of every shard: written by the
+    /// merge for a built-in pack (a YAML schema's tables are not known to the merge).
+    static func loadScript(_ manifest: Manifest, root: DirectoryHandle) throws(ManifestError) -> [OtherFileRecord] {
+        guard JSONValue.object(manifest.options)["format"]?.string == OutputFormat.csv.rawValue,
+              let pack = Packs.named(manifest.pack) as? DeclarativePack
+        else { return [] }
+        let prepared = try plan(pack, manifest)
+        let files = manifest.tables.flatMap(\.files)
+        do {
+            return try StreamGenEngine.postgresScripts(prepared, files: files).filter { $0.0.name == PostgresScripts.loadFileName }.map {
+                (script) throws(ColumnarError) in try root.writeOtherFile(script.0, Array(script.1.utf8))
+            }
+        } catch {
+            throw ManifestError("writing the merged run's \(PostgresScripts.loadFileName): \(error)")
+        }
+    }
+
     /// The run the shards make up, planned again from what their manifests record; refused
     /// unless its recorded options are exactly theirs.
     static func plan(_ pack: DeclarativePack, _ manifest: Manifest) throws(ManifestError) -> StreamGenEngine.Prepared {

@@ -288,6 +288,7 @@ public enum ManifestMerge {
     /// `createdAt` is), so shards run with `SOURCE_DATE_EPOCH` merge into a full run's bytes.
     @discardableResult
     public static func merge(_ directory: String, commandLine: [String]? = nil, createdAt: Int64? = nil) throws(ManifestError) -> Manifest {
+        let started = FileSystem.monotonicSeconds()
         let dataset: DatasetDirectory
         do { dataset = try DatasetDirectory.open(directory, create: false, access: .exclusive) } catch { throw ManifestError("\(error)") }
         let root = dataset.root
@@ -351,6 +352,7 @@ public enum ManifestMerge {
         // pack's files computed from every row (bronze's metadata).
         manifest.quality = try QualityTruth.mergeSections(shards.map(\.quality), names: names)
         manifest.otherFiles += try ShardCompletion.sidecars(manifest, shards: shards, root: root)
+        manifest.otherFiles += try ShardCompletion.loadScript(manifest, root: root)
         manifest.otherFiles.sort { $0.path < $1.path }
         // A Delta run's tables get their one commit now that every shard's files are in.
         if first.options.first(where: { $0.0 == "format" })?.1.string == OutputFormat.delta.rawValue {
@@ -360,6 +362,10 @@ public enum ManifestMerge {
         do {
             try manifest.write(to: root, name: Manifest.fileName)
             try root.writeAtomically(Manifest.successFileName, [])
+            if Packs.named(first.pack)?.keepsAuditLog == true {
+                AuditLog.record(root, operation: "merge", pack: first.pack, parameters: [("shards", .int(Int64(count)))], seed: first.seed,
+                                rows: manifest.tables.reduce(0) { $0 + $1.rows }, seconds: FileSystem.monotonicSeconds() - started)
+            }
             for name in try root.names() where ShardName.parse(name, prefix: ".streamgen-shard-", suffix: ".lock") != nil {
                 try root.removeFile(name)
             }

@@ -32,6 +32,9 @@ public protocol Pack: Sendable {
     var factCompanions: [String] { get }
     /// Whether `generate` validates the dataset afterwards unless `--no-verify` (spec 003 verifies after every operation).
     var verifiesAfterRun: Bool { get }
+    /// Whether the dataset keeps an audit log of operations (`_audit.jsonl`, spec 003's), which
+    /// `manifest merge` adds its line to.
+    var keepsAuditLog: Bool { get }
     /// Adds a range of days to a dataset it wrote (`streamgen append`).
     func append(_ directory: String, request: AppendRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport
 }
@@ -42,6 +45,7 @@ extension Pack {
     public var dimensionTables: [String] { [] }
     public var factCompanions: [String] { [] }
     public var verifiesAfterRun: Bool { false }
+    public var keepsAuditLog: Bool { false }
     public func append(_ directory: String, request: AppendRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
         throw .invalidOption("the \(name) pack cannot append to a dataset; generate it again with the longer period")
     }

@@ -140,6 +140,7 @@ public final class PostgresLoad: Sendable {
             break
         }
         let runID = Self.newRunID()
+        do throws(PostgresError) { try Self.name(connection, run: runID) } catch { throw fail("cannot name the connection", error) }
         let appendTo = sink.ifExists == .append ? Set(present) : []
         var staging: [String: String] = [:]
         for (i, t) in ordered.enumerated() { staging[t.name] = "_streamgen_\(runID)_\(i)" }
@@ -257,7 +258,7 @@ public final class PostgresLoad: Sendable {
         if let c = idle.withLock({ $0.popLast() }) {
             connection = c
         } else {
-            do { connection = try PostgresConnection(sink.target) } catch { throw .invalidData("\(error)") }
+            do { connection = try open() } catch { throw .invalidData("\(error)") }
         }
         do throws(PostgresError) {
             try connection.copy(copyStatements[name]!, data: data)
@@ -390,7 +391,25 @@ public final class PostgresLoad: Sendable {
         while let c = idle.withLock({ $0.popLast() }) {
             if c.isOK, (try? c.execute("SELECT 1")) != nil { return c }
         }
-        return try PostgresConnection(sink.target)
+        return try open()
+    }
+
+    /// A new connection of this run, named for it (`applicationName`).
+    private func open() throws(GenerateError) -> PostgresConnection {
+        let connection = try PostgresConnection(sink.target)
+        do throws(PostgresError) { try Self.name(connection, run: runID) } catch {
+            throw .runFailed("PostgreSQL at \(sink.target): cannot name the connection: \(error)")
+        }
+        return connection
+    }
+
+    /// What every connection of run `runID` calls itself in `pg_stat_activity`: `streamgen clean
+    /// postgres://…` leaves alone the staging tables of a run that still has one.
+    static func applicationName(run runID: String) -> String { "streamgen/\(runID)" }
+
+    static func name(_ connection: PostgresConnection, run runID: String) throws(PostgresError) {
+        // The run id is 12 hex digits: nothing to quote.
+        try connection.execute("SET application_name = '\(applicationName(run: runID))'")
     }
 
     /// The columns of `tables` that exist in `schema`: name, type as `format_type` gives it, NOT NULL.

@@ -9,13 +9,14 @@ public struct RetailPack: Pack {
 
     public let name = "retail"
     public let summary = "Retail (spec 003): store, product, calendar, sales_daily, price_history, promotion, inventory_snapshot_daily; one simulated series per store × product, with append and delete"
-    public let accepts: Set<GenerateOption> = [.scenario, .config, .shardRows, .rows, .sink]
+    public let accepts: Set<GenerateOption> = [.scenario, .config, .shardRows, .rows, .sink, .shard]
     public let parameters = ["stores", "products", "sparsity"]
     public let parameterVariables = ["stores": "STREAMGEN_RETAIL_STORES", "products": "STREAMGEN_RETAIL_PRODUCTS"]
     public var dimensionTables: [String] { RetailTables.dimensions }
     /// The series' states an append continues from go with the facts.
     public var factCompanions: [String] { ["_state"] }
     public var verifiesAfterRun: Bool { true }
+    public var keepsAuditLog: Bool { true }
     public var defaultStartDay: Int64 { RetailConfig().startDay }
 
     public var description: PackDescription {
@@ -91,6 +92,9 @@ public struct RetailPack: Pack {
         let model = RetailModel(config: config, seed: config.seed, originDay: config.startDay)
         let segment = RetailSegment(startDay: config.startDay, endDay: config.endDay, seed: config.seed)
         let plain = RetailJob(model: model, segment: segment, request: request, scenario: scenario)
+        if request.sink != nil && request.shard != nil {
+            throw .invalidOption("--sink loads a whole run; with --shard, merge the shards' files with `streamgen manifest merge`, then load them")
+        }
         return try await PostgresLoad.around(request.sink, tables: { RetailTables.postgresTables }, pack: name, seed: config.seed, options: { plain.parameters },
                                              threads: request.threads ?? FileSystem.coreCount()) { (load) throws(GenerateError) in
             var job = plain
@@ -100,20 +104,33 @@ public struct RetailPack: Pack {
     }
 
     private func generate(_ job: RetailJob, request: GenerateRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
-        let journal = Journal(pack: name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: request.commandLine, shard: nil,
+        let journal = Journal(pack: name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: request.commandLine, shard: request.shard,
                               claims: job.claims(first: true))
-        let dataset = try OutputDirectory.openEmpty(request, overwriteFlag: "--confirm (or --overwrite)")
-        try dataset.write(journal)
+        let dataset: DatasetDirectory
+        if let shard = request.shard {
+            // Beside the other shards: its own earlier output is replaced, theirs left alone.
+            dataset = try OutputDirectory.prepare(request.outDirectory, overwrite: request.overwrite, shard: shard,
+                                                  tableNames: RetailTables.names + RetailJob.shardCompanions, format: .parquet, journal: journal)
+        } else {
+            dataset = try OutputDirectory.openEmpty(request, overwriteFlag: "--confirm (or --overwrite)")
+            try dataset.write(journal)
+        }
         let started = FileSystem.monotonicSeconds()
         let output = try await job.run(dataset, journal: journal, previous: nil, progress: progress)
         let manifest = job.manifest(output, previous: nil)
         do {
-            try manifest.write(to: dataset.root, name: Manifest.fileName)
-            try dataset.root.writeAtomically(Manifest.successFileName, [])
+            if let shard = request.shard {
+                try manifest.write(to: dataset.root, name: Manifest.shardFileName(index: shard.index, count: shard.count))
+            } else {
+                try manifest.write(to: dataset.root, name: Manifest.fileName)
+                try dataset.root.writeAtomically(Manifest.successFileName, [])
+            }
         } catch {
             throw .runFailed("writing the retail manifest into \(request.outDirectory) failed: \(error); `streamgen clean` removes what was written")
         }
         dataset.remove(journal)
+        // The audit log is the dataset's, one writer at a time: a shard leaves it alone.
+        guard request.shard == nil else { return job.report(manifest) }
         AuditLog.record(dataset.root, operation: "generate", pack: name, parameters: job.parameters, seed: job.segment.seed,
                         rows: output.files.reduce(0) { $0 + $1.rows }, seconds: FileSystem.monotonicSeconds() - started)
         return job.report(manifest)
@@ -245,6 +262,19 @@ struct RetailJob: Sendable {
         RetailJob.shards(series: model.seriesCount, perShard: RetailJob.seriesPerShard(shardRows: shardRows, days: segment.days))
     }
 
+    /// The shards this process runs: all, or every N-th from i with `--shard i/N`.
+    var ownShards: [Int] {
+        guard let s = request.shard else { return Array(shards.indices) }
+        return shards.indices.filter { $0 % s.count == s.index }
+    }
+
+    /// Whether this process writes the dimensions, the calendar, schema.sql and the rag-agent
+    /// documents: a whole run, or shard 0 of a sharded one.
+    var writesDimensions: Bool { request.shard.map { $0.index == 0 } ?? true }
+
+    /// Directories beside the tables a shard may find the other shards' files in.
+    static let shardCompanions = ["_state", "rag"]
+
     static func fileName(_ segment: RetailSegment, shard: Int) -> String {
         var digits: [UInt8] = []
         var n = UInt64(shard)
@@ -260,9 +290,11 @@ struct RetailJob: Sendable {
 
     /// Every file the run may create, for its journal.
     func claims(first: Bool) -> [Journal.Claim] {
-        let names = shards.indices.map { RetailJob.fileName(segment, shard: $0) }
+        // A shard claims only its own files: a retried shard removes what its journal claims.
+        let names = ownShards.map { RetailJob.fileName(segment, shard: $0) }
         var claims: [Journal.Claim] = RetailTables.facts.map { .tree(name: $0, partitionKeys: [], extensions: ["parquet"], files: names) }
         claims.append(.tree(name: "_state", partitionKeys: [], extensions: ["parquet"], files: names))
+        guard writesDimensions else { return claims }
         claims.append(.tree(name: "calendar", partitionKeys: [], extensions: ["parquet"], files: ["\(segment.tag).parquet"]))
         if first {
             claims.append(.tree(name: "store", partitionKeys: [], extensions: ["parquet"], files: ["store.parquet"]))
@@ -303,30 +335,32 @@ struct RetailJob: Sendable {
             }
         }
         let shards = self.shards
+        let own = ownShards
         let days = segment.days
-        progress.rowsTotal.add(Swift.min(shards.reduce(0) { $0 + $1.count }, Int.max / Swift.max(2 * days, 1)) * days * 2, ordering: .relaxed)
+        progress.rowsTotal.add(Swift.min(own.reduce(0) { $0 + shards[$1].count }, Int.max / Swift.max(2 * days, 1)) * days * 2, ordering: .relaxed)
         var failure: String?
         do throws(ColumnarError) {
-            if previous == nil {
+            if previous == nil && writesDimensions {
                 try write("store", "store.parquet", storeChunk())
                 try write("product", "product.parquet", productChunk())
                 let ddl = try writeOther(root, "schema.sql", Array(RetailTables.postgresDDL.utf8))
                 shared.written.withLock { $0.others.append(ddl) }
             }
-            try write("calendar", "\(segment.tag).parquet", calendarChunk())
+            if writesDimensions { try write("calendar", "\(segment.tag).parquet", calendarChunk()) }
         } catch {
             failure = "writing the retail dimensions failed: \(error)"
         }
         shared.failed.withLock { $0 = failure }
         if failure == nil {
-            let threads = Swift.max(1, Swift.min(request.threads ?? FileSystem.coreCount(), shards.count,
+            let threads = Swift.max(1, Swift.min(request.threads ?? FileSystem.coreCount(), own.count,
                                                  Swift.max(1, (request.memoryLimit - GenerateOptions.baseMemory) / (48 << 20))))
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<threads {
                     group.addTask {
                         while shared.failed.withLock({ $0 == nil }) && !progress.isCancelled {
-                            let n = shared.next.add(1, ordering: .relaxed).oldValue
-                            guard n < shards.count else { return }
+                            let k = shared.next.add(1, ordering: .relaxed).oldValue
+                            guard k < own.count else { return }
+                            let n = own[k]
                             do throws(ColumnarError) {
                                 try runShard(n, shards[n], root: root, options: options, previous: previous, shared: shared, progress: progress) {
                                     progress.isCancelled || shared.failed.withLock { $0 != nil }
@@ -339,7 +373,7 @@ struct RetailJob: Sendable {
                 }
             }
         }
-        if shared.failed.withLock({ $0 }) == nil && !progress.isCancelled && scenario == .ragAgent && previous == nil {
+        if shared.failed.withLock({ $0 }) == nil && !progress.isCancelled && scenario == .ragAgent && previous == nil && writesDimensions {
             do throws(ColumnarError) {
                 for (name, bytes) in RetailDocuments.files(model, segment: segment) {
                     let record = try writeOther(root, "rag/\(name)", bytes)
@@ -570,7 +604,7 @@ struct RetailJob: Sendable {
         ]
         var m = Manifest(toolVersion: StreamGenEngine.version, status: .complete, error: nil, createdAt: createdAt,
                          commandLine: previous?.commandLine ?? request.commandLine, pack: "retail", seed: model.seed, options: options,
-                         shard: nil, shardsInPlan: shards.count, tables: tables)
+                         shard: request.shard.map { ($0.index, $0.count) }, shardsInPlan: shards.count, tables: tables)
         var seen = Set<String>()
         m.otherFiles = others.filter { seen.insert($0.path).inserted }.sorted { $0.path < $1.path }
         return m
@@ -615,9 +649,11 @@ struct RetailJob: Sendable {
     }
 
     func report(_ manifest: Manifest, label: String? = nil) -> GenerateReport {
-        GenerateReport(datasets: [GenerateReport.Dataset(
+        var report = GenerateReport(datasets: [GenerateReport.Dataset(
             directory: request.outDirectory, label: label,
             tables: manifest.tables.map { (name: $0.name, rows: $0.rows, files: $0.files.count, bytes: $0.bytes) })])
+        report.shard = request.shard
+        return report
     }
 }
 
