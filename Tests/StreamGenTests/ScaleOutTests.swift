@@ -112,6 +112,44 @@ struct ScaleOutTests {
         #expect(leftovers.isEmpty, "\(leftovers.prefix(5))")
     }
 
+    @Test("another copy of a shard already writing it (speculation): the task waits for it and takes its result; the bytes are a direct run's")
+    func otherCopyOfAShard() throws {
+        let want = try Self.direct()
+        let box = try Sandbox("spark-copy")
+        defer { box.remove() }
+        // The other copy: shard 1/4 with the job's options, paused while it holds the shard's lock.
+        let copy = try Interop.launch(Interop.streamgen, ["generate"] + Self.options + ["--shard", "1/4"],
+                                      environment: ["SOURCE_DATE_EPOCH": "86400", "STREAMGEN_PROGRESS": "none", "STREAMGEN_THREADS": "1"],
+                                      currentDirectory: box.inside.path)
+        let journal = box.inside.appendingPathComponent("out/.streamgen-journal-shard-00001-of-00004.json")
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: journal.path) && copy.process.isRunning && waited < 30_000 {
+            usleep(5_000)
+            waited += 5
+        }
+        copy.signal(SIGSTOP)
+        let job = try Self.launchJob(in: box, shards: 4)
+        // Once the other three shards are in, the job's shard 1 is waiting on the lock: let the copy go on.
+        var others = false
+        let deadline = Date().addingTimeInterval(300)
+        while !others && job.process.isRunning && Date() < deadline {
+            others = [0, 2, 3].allSatisfy { FileManager.default.fileExists(atPath: box.path("out/manifest-shard-0000\($0)-of-00004.json")) }
+            usleep(20_000)
+        }
+        #expect(others, "the other shards never finished")
+        usleep(1_000_000)
+        copy.signal(SIGCONT)
+        let copied = copy.finish(timeout: 300)
+        #expect(copied.passed, "\(copied.output)")
+        let result = job.finish(timeout: 600)
+        #expect(result.passed, "\(result.output.suffix(3000))")
+        #expect(result.output.contains("shard 1/4 attempt 1 on") && result.output.contains("ok (written by another copy of the task)"),
+                "\(result.output.suffix(3000))")
+        let report = try #require(Self.report(result.output), "\(result.output.suffix(3000))")
+        #expect(report["attempts"] as? [String: Int] == ["0": 1, "1": 1, "2": 1, "3": 1])
+        #expect(try Self.merged(box) == want)
+    }
+
     @Test("the job refuses --shard and --sink, and a shard's usage error is not retried")
     func sparkRefusals() throws {
         let (submit, environment) = try Self.sparkSubmit()

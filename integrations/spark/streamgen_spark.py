@@ -21,13 +21,16 @@ it, each executor runs the `streamgen` on its PATH (or `$STREAMGEN_BINARY`). A b
 Each shard's threads are `spark.task.cpus` (default 1), passed as STREAMGEN_THREADS (threads never
 change the bytes, and the recorded command line stays the user's). A shard that fails (a non-zero
 exit, a signal, a lost executor) is run again, up to `--attempts` times in all; a shard run again
-replaces only its own earlier output. When every shard has finished, the driver runs
+replaces only its own earlier output. A task that finds another copy of itself writing its shard
+(`spark.speculation`, or an attempt Spark thought lost) waits for that copy and takes its result
+when it completed, rather than replace files the copy is still writing. When every shard has finished, the driver runs
 `streamgen manifest merge DIR` and prints the summary. Exit status: 0, or 1 when a shard failed
 every attempt (nothing is merged; the shards' files stay, for `streamgen clean DIR` or a rerun),
 or 2 for a usage error.
 """
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -37,6 +40,9 @@ import sys
 import time
 
 JOB = "streamgen_spark"
+# How long a task waits for another copy of its shard (a speculative or retried attempt that is
+# still writing it) before it counts as failed.
+OTHER_COPY_WAIT = 6 * 3600
 
 
 def parse(argv):
@@ -89,6 +95,35 @@ def locate_binary(shipped_name):
     return found
 
 
+def wait_for_other_copy(out, index, count, argv):
+    """Another process holds this shard's lock: wait until it lets go, then say whether it left
+    the shard complete, written by the same command (this task's work is then done)."""
+    lock = os.path.join(out, f".streamgen-shard-{index:05d}-of-{count:05d}.lock")
+    manifest = os.path.join(out, f"manifest-shard-{index:05d}-of-{count:05d}.json")
+    deadline = time.time() + OTHER_COPY_WAIT
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDONLY)
+        except FileNotFoundError:
+            break
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            break
+        except BlockingIOError:
+            if time.time() > deadline:
+                return False
+            time.sleep(0.2)
+        finally:
+            os.close(fd)
+    try:
+        with open(manifest, encoding="utf-8") as f:
+            m = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return m.get("status") == "complete" and m.get("command_line", [])[1:] == argv[1:]
+
+
 def run_shard(task):
     """Runs one shard; never raises for the shard's own failure (the driver decides on a retry)."""
     index, count, plan = task
@@ -108,11 +143,21 @@ def run_shard(task):
         argv = [binary, "generate"] + generate + ["--shard", f"{index}/{count}"]
         env = dict(os.environ)
         env.update(plan["env"])
-        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        result["pid"] = process.pid
-        output, _ = process.communicate()
-        result["rc"] = process.returncode
-        result["output"] = output.decode("utf-8", "replace")[-4000:]
+        for _ in range(2):
+            process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            result["pid"] = process.pid
+            output, _ = process.communicate()
+            result["rc"] = process.returncode
+            result["output"] = output.decode("utf-8", "replace")[-4000:]
+            # Another copy of this task (Spark's speculation, a retry of a task it thought lost)
+            # is writing the shard: its bytes are the ones this copy would write. Wait for it,
+            # and take its result rather than replace its files while it finishes.
+            if process.returncode == 0 or "is being written into" not in result["output"]:
+                break
+            if wait_for_other_copy(plan["out_absolute"], index, count, argv):
+                result["rc"] = 0
+                result["other_copy"] = True
+                break
     except Exception as error:  # a missing binary, a lost work directory: a failed attempt, not a lost job
         result["rc"] = 127
         result["output"] = f"{type(error).__name__}: {error}"
@@ -174,7 +219,10 @@ def main(argv):
             results = sc.parallelize([(i, shards, plan) for i in pending], len(pending)).map(run_shard).collect()
             failed = [r for r in results if r["rc"] != 0]
             for r in sorted(results, key=lambda r: r["shard"]):
-                state = "ok" if r["rc"] == 0 else describe_failure(r)
+                if r["rc"] != 0:
+                    state = describe_failure(r)
+                else:
+                    state = "ok (written by another copy of the task)" if r.get("other_copy") else "ok"
                 print(f"{JOB}: shard {r['shard']}/{shards} attempt {attempts[r['shard']]} on {r['host']} "
                       f"in {r['seconds']:.1f} s: {state}", flush=True)
             # Exit 64 is a usage error: the same options fail the same way every time.
