@@ -236,9 +236,12 @@ private struct Reader {
         var days = 30
         var tables: [TableSpec] = []
         var sawTables = false
+        var nameNode: Node?
         for (key, value) in try mapping(root, "the schema", allowed: ["name", "description", "start", "days", "tables"]) {
             switch key {
-            case "name": name = try string(value, "name")
+            case "name":
+                name = try string(value, "name")
+                nameNode = value
             case "description": _ = try string(value, "description")
             case "start": start = try day(value, "start")
             case "days":
@@ -252,6 +255,11 @@ private struct Reader {
             }
         }
         guard sawTables, !tables.isEmpty else { throw fail(root, "the schema declares no tables (add a 'tables:' list)") }
+        // A manifest names its dataset's pack: `validate`, `append` and `manifest merge` must not
+        // take a schema's dataset for a built-in pack's.
+        if Packs.named(name) != nil {
+            throw fail(nameNode ?? root, "the schema's name '\(name)' is a built-in pack's (\(Packs.names))\(nameNode == nil ? ", taken from the file's name" : ""); give it another with 'name:'")
+        }
         return PackSpec(name: name, summary: "tables from \(file)", tables: tables, defaultStartDay: start, defaultDays: days)
     }
 

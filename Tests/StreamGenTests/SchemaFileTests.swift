@@ -95,6 +95,10 @@ struct SchemaFileTests {
 
         let noRows = failure("tables:\n  - name: t\n    columns:\n      - {name: id, type: int64, generator: sequence}\n")
         #expect(noRows?.message.contains("needs 'rows'") == true)
+
+        // A built-in pack's name would make the dataset's manifest claim that pack.
+        let builtIn = failure("name: bronze\n" + head + "      - {name: id, type: int64, generator: sequence}\n")
+        #expect(builtIn?.line == 1 && builtIn?.message.contains("'bronze' is a built-in pack's") == true, "\(String(describing: builtIn))")
     }
 }
 
