@@ -105,7 +105,7 @@ struct ScalePlanTests {
         #expect(model.users.count == 20_200_000)
         let perShard = events / Double(model.plan.shards.count)
         #expect(Self.within(perShard, 136_000, 0.02), "\(perShard) events a shard")
-        // A file per shard and day (Monday first), and a small one for sessions past midnight.
+        // Plan shards a day (Monday first): each writes its day's events file, and a small next-day one when its sessions run past midnight.
         let perDay = (0..<7).map { d in model.plan.shards.filter { $0.day == d }.count }
         #expect(perDay == [966, 892, 921, 1_010, 1_189, 1_263, 1_114], "\(perDay)")
         // Bytes per event as written at scale 100 here (62.3): a shard's day file of ≈ 8 MiB.
