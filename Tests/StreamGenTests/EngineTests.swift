@@ -38,6 +38,11 @@ enum Runs {
         return files
     }
 
+    /// `tree` of a merged sharded run, less what a full run has not: the shards' manifests and locks.
+    static func mergedTree(_ directory: URL) throws -> [String: Data] {
+        try tree(directory).filter { !$0.key.hasPrefix("manifest-shard-") && !$0.key.hasPrefix(".streamgen-shard-") }
+    }
+
     static func temporary(_ label: String) throws -> URL {
         try Interop.makeTemporaryDirectory(label)
     }
@@ -136,9 +141,7 @@ struct EngineTests {
         let merged = try split.run(["manifest", "merge", "out"])
         #expect(merged.passed, "\(merged.output)")
         let want = try Runs.tree(full.inside.appendingPathComponent("out"))
-        let got = try Runs.tree(split.inside.appendingPathComponent("out")).filter {
-            !$0.key.hasPrefix("manifest-shard-") && !$0.key.hasPrefix(".streamgen-shard-")
-        }
+        let got = try Runs.mergedTree(split.inside.appendingPathComponent("out"))
         #expect(want["load_postgres.sql"] != nil && want.keys.filter { $0.hasSuffix(".csv") }.count > 20)
         #expect(Set(got.keys) == Set(want.keys), "\(Set(got.keys).symmetricDifference(want.keys).sorted())")
         for (path, data) in want { #expect(got[path] == data, "\(path) differs") }

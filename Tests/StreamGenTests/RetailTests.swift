@@ -437,9 +437,7 @@ struct RetailTests {
         let merged = try split.run(["manifest", "merge", "out"])
         #expect(merged.passed, "\(merged.output)")
         func files(_ box: Sandbox) throws -> [String: Data] {
-            try Runs.tree(box.inside.appendingPathComponent("out")).filter {
-                !$0.key.hasPrefix("manifest-shard-") && !$0.key.hasPrefix(".streamgen-shard-") && $0.key != "_audit.jsonl"
-            }
+            try Runs.mergedTree(box.inside.appendingPathComponent("out")).filter { $0.key != "_audit.jsonl" }
         }
         let want = try files(full)
         let got = try files(split)

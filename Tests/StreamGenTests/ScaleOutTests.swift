@@ -43,9 +43,7 @@ struct ScaleOutTests {
 
     /// Every file of `out` but the shards' own manifests and locks, which a direct run has not.
     static func merged(_ box: Sandbox) throws -> [String: Data] {
-        try Runs.tree(box.inside.appendingPathComponent("out")).filter {
-            !$0.key.hasPrefix("manifest-shard-") && !$0.key.hasPrefix(".streamgen-shard-")
-        }
+        try Runs.mergedTree(box.inside.appendingPathComponent("out"))
     }
 
     static func direct() throws -> [String: Data] {

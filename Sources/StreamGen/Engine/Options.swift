@@ -205,3 +205,9 @@ public func parseSize(_ text: String) -> Int? {
     guard !number.isEmpty, let v = Double(number), v.isFinite, v > 0, v * factor < 1e18 else { return nil }
     return Int(v * factor)
 }
+
+extension Optional where Wrapped == ShardSelection {
+    /// Whether this run writes the files that depend on no shard's rows (dimensions, the
+    /// quality ground truth): a whole run, or shard 0 of a sharded one.
+    var writesSharedFiles: Bool { map { $0.index == 0 } ?? true }
+}

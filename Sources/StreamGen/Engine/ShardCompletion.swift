@@ -1,58 +1,72 @@
 import Columnar
 
 /// What `manifest merge` finishes of a sharded run beyond listing its files, so that the merged
-/// directory is the full run's: the quality section (each shard counted the rows it wrote with
-/// each issue; `QualityTruth.mergeSections` sums them) and the files a declarative pack writes
-/// from every row's figures (bronze's `*_metadata.json`), from the figures each shard recorded.
+/// directory is the full run's (besides the quality section, which `QualityTruth.mergeSections`
+/// sums): the files a declarative pack writes from every row's figures (bronze's
+/// `*_metadata.json`), from the figures each shard recorded, and a CSV run's load script.
 enum ShardCompletion {
-    /// Writes the pack's sidecar files for `manifest` (merged from `shards`) into `root` and
-    /// returns their records; none when the shards recorded no figures.
-    static func sidecars(_ manifest: Manifest, shards: [Manifest], root: DirectoryHandle) throws(ManifestError) -> [OtherFileRecord] {
-        guard shards.contains(where: { $0.partialFigures != nil }) else { return [] }
-        guard let pack = Packs.named(manifest.pack) as? DeclarativePack, let extras = pack.extras else {
+    /// Writes into `root` the files of `manifest` (merged from `shards`) that only every shard's
+    /// rows decide, and returns their records: a declarative pack's sidecars from the figures
+    /// the shards recorded, and a CSV run's `load_postgres.sql`, which lists every shard's files.
+    /// The run is planned again once, only when one of them is due; a YAML schema's tables are
+    /// not known to the merge, so its sharded CSV run gets no load script.
+    static func files(_ manifest: Manifest, shards: [Manifest], root: DirectoryHandle) throws(ManifestError) -> [OtherFileRecord] {
+        let figured = shards.contains { $0.partialFigures != nil }
+        let csv = JSONValue.object(manifest.options)["format"]?.string == OutputFormat.csv.rawValue
+        let pack = Packs.named(manifest.pack) as? DeclarativePack
+        if figured && pack?.extras == nil {
             throw ManifestError("the shards of '\(manifest.pack)' recorded figures for files only a built-in pack writes, and this StreamGen has no such pack; merge with the StreamGen that wrote them")
         }
+        guard let pack, figured || csv else { return [] }
         let prepared = try plan(pack, manifest)
-        var position: [String: Int] = [:]
-        for t in prepared.selectedTables { position[prepared.tables[t].name] = t }
-        var figures: [Int: [ColumnFigures]] = [:]
-        // Shard order, so the sums are added in one order whoever merges.
-        for m in shards.sorted(by: { ($0.shard?.index ?? 0) < ($1.shard?.index ?? 0) }) {
-            guard let partial = m.partialFigures else {
-                throw ManifestError("shard \(m.shard?.index ?? 0) recorded no figures, the others did: the shards are not of one run")
+        let merged = figured ? try figures(shards, prepared) : [:]
+        var written: [(path: RelativePath, bytes: [UInt8])] = []
+        do throws(ColumnarError) {
+            if figured, let extras = pack.extras {
+                let run = CompletedRun(prepared: prepared, files: manifest.tables.flatMap(\.files), figures: merged, createdAt: manifest.createdAt)
+                written += try extras.sidecarFiles(run)
             }
-            for (name, columns) in partial {
-                guard let t = position[name], columns.count == prepared.tables[t].fileSchema.columns.count else {
-                    throw ManifestError("shard \(m.shard?.index ?? 0)'s figures name table '\(name)', which the run does not write as recorded")
+            if csv {
+                for (path, text) in StreamGenEngine.postgresScripts(prepared, files: manifest.tables.flatMap(\.files))
+                where path.name == PostgresScripts.loadFileName {
+                    written.append((path, Array(text.utf8)))
                 }
-                var merged = figures[t] ?? [ColumnFigures](repeating: ColumnFigures(), count: columns.count)
-                for c in columns.indices { merged[c].merge(columns[c]) }
-                figures[t] = merged
             }
-        }
-        let run = CompletedRun(prepared: prepared, files: manifest.tables.flatMap(\.files), figures: figures, createdAt: manifest.createdAt)
-        do {
-            return try extras.sidecarFiles(run).map { (file) throws(ColumnarError) in try root.writeOtherFile(file.path, file.bytes) }
+            return try written.map { (file) throws(ColumnarError) in try root.writeOtherFile(file.path, file.bytes) }
         } catch {
             throw ManifestError("writing the merged run's files: \(error)")
         }
     }
 
-    /// A CSV run's `load_postgres.sql`, which lists every file of every shard: written by the
-    /// merge for a built-in pack (a YAML schema's tables are not known to the merge).
-    static func loadScript(_ manifest: Manifest, root: DirectoryHandle) throws(ManifestError) -> [OtherFileRecord] {
-        guard JSONValue.object(manifest.options)["format"]?.string == OutputFormat.csv.rawValue,
-              let pack = Packs.named(manifest.pack) as? DeclarativePack
-        else { return [] }
-        let prepared = try plan(pack, manifest)
-        let files = manifest.tables.flatMap(\.files)
-        do {
-            return try StreamGenEngine.postgresScripts(prepared, files: files).filter { $0.0.name == PostgresScripts.loadFileName }.map {
-                (script) throws(ColumnarError) in try root.writeOtherFile(script.0, Array(script.1.utf8))
+    /// Every shard's figures folded in shard order (so the sums are added in one order whoever
+    /// merges), each checked against the rows its shard's manifest lists and added without
+    /// overflow: a shard manifest is input.
+    static func figures(_ shards: [Manifest], _ prepared: StreamGenEngine.Prepared) throws(ManifestError) -> [Int: [ColumnFigures]] {
+        var position: [String: Int] = [:]
+        for t in prepared.selectedTables { position[prepared.tables[t].name] = t }
+        var figures: [Int: [ColumnFigures]] = [:]
+        for m in shards.sorted(by: { ($0.shard?.index ?? 0) < ($1.shard?.index ?? 0) }) {
+            let shard = m.shard?.index ?? 0
+            guard let partial = m.partialFigures else {
+                throw ManifestError("shard \(shard) recorded no figures, the others did: the shards are not of one run")
             }
-        } catch {
-            throw ManifestError("writing the merged run's \(PostgresScripts.loadFileName): \(error)")
+            for (name, columns) in partial {
+                guard let t = position[name], columns.count == prepared.tables[t].fileSchema.columns.count,
+                      let rows = m.tables.first(where: { $0.name == name })?.rows, columns.allSatisfy({ $0.rows == rows })
+                else {
+                    throw ManifestError("shard \(shard)'s figures of table '\(name)' do not match the table's files as recorded")
+                }
+                var merged = figures[t] ?? [ColumnFigures](repeating: ColumnFigures(), count: columns.count)
+                for c in columns.indices {
+                    guard !merged[c].rows.addingReportingOverflow(columns[c].rows).overflow,
+                          !merged[c].integerSum.addingReportingOverflow(columns[c].integerSum).overflow
+                    else { throw ManifestError("shard \(shard)'s figures of table '\(name)' overflow the merged run's") }
+                    merged[c].merge(columns[c])
+                }
+                figures[t] = merged
+            }
         }
+        return figures
     }
 
     /// The run the shards make up, planned again from what their manifests record; refused

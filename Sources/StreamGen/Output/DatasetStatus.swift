@@ -348,11 +348,10 @@ public enum ManifestMerge {
                 throw ManifestError("\(file.0) is missing or changed; copy every shard's files into '\(directory)' before merging")
             }
         }
-        // What only every shard's rows together decide: the quality section's counts, and a
-        // pack's files computed from every row (bronze's metadata).
+        // What only every shard's rows together decide: the quality section's counts, and the
+        // files computed from every row or listing every file (bronze's metadata, the load script).
         manifest.quality = try QualityTruth.mergeSections(shards.map(\.quality), names: names)
-        manifest.otherFiles += try ShardCompletion.sidecars(manifest, shards: shards, root: root)
-        manifest.otherFiles += try ShardCompletion.loadScript(manifest, root: root)
+        manifest.otherFiles += try ShardCompletion.files(manifest, shards: shards, root: root)
         manifest.otherFiles.sort { $0.path < $1.path }
         // A Delta run's tables get their one commit now that every shard's files are in.
         if first.options.first(where: { $0.0 == "format" })?.1.string == OutputFormat.delta.rawValue {

@@ -401,8 +401,10 @@ extension Manifest {
             guard let text = v.string, let b = UInt64(text, radix: 16) else { throw ManifestError("partial_figures.\(key) is not a double's bits") }
             return Double(bitPattern: b)
         }
-        guard let rows = json["rows"]?.int, let nulls = json["nulls"]?.int, rows >= 0, (0...rows).contains(nulls),
-              let sumText = json["integer_sum"]?.string, let sum = Int128(sumText)
+        // Counts as every count of a manifest (at most 2^53), and a sum no larger than that many
+        // 64-bit values make, so that merging shards' figures cannot trap.
+        guard let rows = json["rows"]?.int, (0...Manifest.largestCount).contains(rows), let nulls = json["nulls"]?.int, (0...rows).contains(nulls),
+              let sumText = json["integer_sum"]?.string, let sum = Int128(sumText), sum.magnitude <= UInt128(rows) << 63
         else { throw ManifestError("partial_figures: a column without valid rows, nulls or integer_sum") }
         return ColumnFigures(rows: rows, nulls: nulls, integerMin: json["integer_min"]?.int, integerMax: json["integer_max"]?.int, integerSum: sum,
                              doubleMin: try bits("double_min"), doubleMax: try bits("double_max"), doubleSum: try bits("double_sum") ?? 0,

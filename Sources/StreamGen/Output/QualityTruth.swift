@@ -104,9 +104,7 @@ enum QualityTruth {
     }
 
     /// Whether this run writes the ground-truth file: a full run, or shard 0 of a sharded one.
-    static func writesFile(_ prepared: StreamGenEngine.Prepared) -> Bool {
-        prepared.options.shard.map { $0.index == 0 } ?? true
-    }
+    static func writesFile(_ prepared: StreamGenEngine.Prepared) -> Bool { prepared.options.shard.writesSharedFiles }
 
     /// The share of a table's rows an issue was written to, to six decimals.
     static func rateMeasured(written: Int64, rows: Int64) -> Double {

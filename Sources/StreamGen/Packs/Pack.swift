@@ -188,6 +188,9 @@ public struct GenerateRequest: Sendable {
         for name in parameters.keys.sorted() where !pack.parameters.contains(name) {
             throw .invalidOption("--\(name) does not apply to the \(pack.name) pack\(pack.parameters.isEmpty ? "" : " (it takes \(pack.parameters.map { "--\($0)" }.joined(separator: ", ")))")")
         }
+        if sink != nil && shard != nil {
+            throw .invalidOption("--sink loads a whole run; with --shard, merge the shards with `streamgen manifest merge`, then load the merged files (load_postgres.sql for CSV)")
+        }
     }
 }
 

@@ -15,11 +15,13 @@ public enum PostgresCleaner {
         public var live: [String] = []
     }
 
-    /// The run a staging table belongs to: `_streamgen_<12 hex digits>_<n>`.
+    /// Whether `text` is a run id as `PostgresLoad.newRunID` makes them: 12 hex digits.
+    static func isRunID<S: StringProtocol>(_ text: S) -> Bool { text.count == 12 && text.allSatisfy(\.isHexDigit) }
+
+    /// The run a staging table belongs to: `_streamgen_<run id>_<n>`.
     static func run(ofStaging name: String) -> String? {
         let parts = name.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0].isEmpty, parts[1] == "streamgen", parts[2].count == 12,
-              parts[2].allSatisfy({ $0.isHexDigit }), !parts[3].isEmpty, parts[3].allSatisfy(\.isNumber)
+        guard parts.count == 4, parts[0].isEmpty, parts[1] == "streamgen", isRunID(parts[2]), !parts[3].isEmpty, parts[3].allSatisfy(\.isNumber)
         else { return nil }
         return String(parts[2])
     }
@@ -37,22 +39,17 @@ public enum PostgresCleaner {
             ).rows.compactMap { $0[0] }
             let hasRuns = try connection.execute("SELECT to_regclass($1) IS NOT NULL", ["\(quoteIdentifier(schema)).\(PostgresLoad.runsTable)"])
                 .first?[0] == "t"
-            let loading = hasRuns ? try connection.execute("SELECT run_id FROM \(runsTable) WHERE status = 'loading' ORDER BY started_at").rows.compactMap { $0[0] } : []
-            var abandoned = Set<String>()
-            for name in staging {
-                guard let run = run(ofStaging: name) else { continue }
-                if live.contains(run) { continue }
-                abandoned.insert(run)
-                report.tables.append("\(schema).\(name)")
-            }
-            for run in loading where !live.contains(run) { abandoned.insert(run) }
-            report.runs = loading.filter { abandoned.contains($0) }
-            report.live = Array(Set(loading.filter(live.contains) + staging.compactMap(run(ofStaging:)).filter(live.contains))).sorted()
-            guard !dryRun, !abandoned.isEmpty else { return report }
+            let loading = hasRuns ? try connection.execute("SELECT run_id FROM \(runsTable) WHERE status = 'loading' ORDER BY started_at").rows.compactMap { $0[0] }
+                // A row someone edited is not a run this could have left; its id goes into an array literal.
+                .filter(isRunID) : []
+            let staged = staging.compactMap { name in run(ofStaging: name).map { (table: name, run: $0) } }
+            let dropped = staged.filter { !live.contains($0.run) }.map(\.table)
+            report.tables = dropped.map { "\(schema).\($0)" }
+            report.runs = loading.filter { !live.contains($0) }
+            report.live = Set(loading + staged.map(\.run)).filter(live.contains).sorted()
+            guard !dryRun, !dropped.isEmpty || !report.runs.isEmpty else { return report }
             try connection.execute("BEGIN")
-            for name in report.tables {
-                try connection.execute("DROP TABLE IF EXISTS \(quoteIdentifier(schema)).\(quoteIdentifier(String(name.dropFirst(schema.count + 1))))")
-            }
+            for name in dropped { try connection.execute("DROP TABLE IF EXISTS \(quoteIdentifier(schema)).\(quoteIdentifier(name))") }
             if !report.runs.isEmpty {
                 try connection.execute(
                     "UPDATE \(runsTable) SET status = 'failed', finished_at = now(), message = $1 WHERE status = 'loading' AND run_id = ANY($2::text[])",

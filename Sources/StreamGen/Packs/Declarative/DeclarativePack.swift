@@ -81,9 +81,6 @@ public struct DeclarativePack: Pack {
 
     public func generate(_ request: GenerateRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
         let prepared = try StreamGenEngine.prepare(try options(request))
-        if request.sink != nil && request.shard != nil {
-            throw .invalidOption("--sink loads a whole run; with --shard, load each shard's files with load_postgres.sql")
-        }
         return try await PostgresLoad.around(request.sink, tables: { PostgresTable.tables(of: prepared) }, pack: name, seed: prepared.options.seed,
                                              options: { StreamGenEngine.recordedOptions(prepared) }, threads: prepared.concurrency) { (load) throws(GenerateError) in
             let manifest = try await StreamGenEngine.run(prepared, progress: progress, postgres: load)

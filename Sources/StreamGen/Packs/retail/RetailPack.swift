@@ -92,9 +92,6 @@ public struct RetailPack: Pack {
         let model = RetailModel(config: config, seed: config.seed, originDay: config.startDay)
         let segment = RetailSegment(startDay: config.startDay, endDay: config.endDay, seed: config.seed)
         let plain = RetailJob(model: model, segment: segment, request: request, scenario: scenario)
-        if request.sink != nil && request.shard != nil {
-            throw .invalidOption("--sink loads a whole run; with --shard, merge the shards' files with `streamgen manifest merge`, then load them")
-        }
         return try await PostgresLoad.around(request.sink, tables: { RetailTables.postgresTables }, pack: name, seed: config.seed, options: { plain.parameters },
                                              threads: request.threads ?? FileSystem.coreCount()) { (load) throws(GenerateError) in
             var job = plain
@@ -270,7 +267,7 @@ struct RetailJob: Sendable {
 
     /// Whether this process writes the dimensions, the calendar, schema.sql and the rag-agent
     /// documents: a whole run, or shard 0 of a sharded one.
-    var writesDimensions: Bool { request.shard.map { $0.index == 0 } ?? true }
+    var writesDimensions: Bool { request.shard.writesSharedFiles }
 
     /// Directories beside the tables a shard may find the other shards' files in.
     static let shardCompanions = ["_state", "rag"]
