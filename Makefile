@@ -14,7 +14,7 @@
 #   make bench-postgres  ecommerce --scale 10 into a throwaway PostgreSQL: the sink end to end against
 #                     ADBC's binary ingest of the same events (bench-out/postgres/postgres.md)
 #   make bench-spark  the Spark job (integrations/spark) in local mode, 2 cores, against a direct run with
-#                     2 threads: devapp 10M and 100M rows (bench-out/spark/spark.md)
+#                     2 threads: devapp 10M and 100M rows, ecommerce scale 20 (bench-out/spark/spark.md)
 #   make bench-micro  micro-benchmarks (Benchmarks/, ordo-one/benchmark), then the malloc-count gate
 #                     against the committed Benchmarks/Thresholds/
 #
@@ -133,7 +133,7 @@ bench-postgres: build venv-bench
 bench-spark: build venv
 	$(MAKE) sysdeps EXTRA_SYS_PACKAGES="$(TEST_SYS_PACKAGES)"
 	$(PY) Benchmarks/peers/spark_overhead.py .build/release/streamgen bench-out/spark $(SPARK_REPEAT) 2 \
-	  "devapp-10M=devapp --rows 10000000" "devapp-100M=devapp --rows 100000000"
+	  "devapp-10M=devapp --rows 10000000" "devapp-100M=devapp --rows 100000000" "ecommerce-20=ecommerce --scale 20"
 
 clean:
 	rm -rf .build out bench-out

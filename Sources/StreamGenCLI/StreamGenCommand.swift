@@ -130,15 +130,18 @@ struct ManifestCommand: ParsableCommand {
                 Run each shard with the same options into one shared directory (or copy every shard's output into one), then:
                   streamgen manifest merge DIR
                 It checks that all N shard manifests are present, complete and of the same dataset, and that every file they list is in DIR.
+                A directory of fixtures (generate ecommerce --scenario all --shard i/N) has each fixture merged.
                 """)
 
-        @Argument(help: "The directory holding every shard's files and manifest-shard-*.json.")
+        @Argument(help: "The directory holding every shard's files and manifest-shard-*.json, or a directory of such fixtures.")
         var directory: String
 
         func run() throws {
             do {
-                let m = try ManifestMerge.merge(directory, createdAt: sourceDateEpoch())
-                print("merged \(m.tables.reduce(0) { $0 + $1.files.count }) files of \(m.tables.count) table(s) into \(directory)/\(Manifest.fileName)")
+                for dataset in ManifestMerge.shardedFixtures(directory) ?? [directory] {
+                    let m = try ManifestMerge.merge(dataset, createdAt: sourceDateEpoch())
+                    print("merged \(m.tables.reduce(0) { $0 + $1.files.count }) files of \(m.tables.count) table(s) into \(dataset)/\(Manifest.fileName)")
+                }
             } catch {
                 throw CommandFailure("\(error)")
             }

@@ -26,7 +26,7 @@ struct ScaleOutTests {
         return (submit, ["PATH": path, "PYSPARK_PYTHON": python, "SOURCE_DATE_EPOCH": "86400", "SPARK_LOCAL_IP": "127.0.0.1"])
     }
 
-    static func launchJob(in box: Sandbox, shards: Int) throws -> Interop.Child {
+    static func launchJob(in box: Sandbox, shards: Int, options: [String] = ScaleOutTests.options) throws -> Interop.Child {
         let (submit, environment) = try sparkSubmit()
         return try Interop.launch(submit, ["--master", "local[2]", "--conf", "spark.ui.enabled=false", job,
                                            "--shards", String(shards), "--streamgen", Interop.streamgen] + options,
@@ -46,7 +46,7 @@ struct ScaleOutTests {
         try Runs.mergedTree(box.inside.appendingPathComponent("out"))
     }
 
-    static func direct() throws -> [String: Data] {
+    static func direct(_ options: [String] = ScaleOutTests.options) throws -> [String: Data] {
         let box = try Sandbox("direct")
         defer { box.remove() }
         let r = try box.run(["generate"] + options)
@@ -74,6 +74,25 @@ struct ScaleOutTests {
             let shard = try Data(contentsOf: box.inside.appendingPathComponent("out/manifest-shard-0000\(i)-of-00004.json"))
             #expect(String(decoding: shard, as: UTF8.self).contains("\"rows\": "), "shard \(i)")
         }
+    }
+
+    @Test("spark-submit, local[2]: 4 shards of ecommerce (events by the tasks, orders, items and users by the merge) equal a direct run byte for byte")
+    func sparkEcommerceShardsEqualDirectRun() throws {
+        let options = ["ecommerce", "--scale", "2", "--scenario", "null_spike", "--out", "out"]
+        let want = try Self.direct(options)
+        let box = try Sandbox("spark-ecommerce")
+        defer { box.remove() }
+        let result = try Self.launchJob(in: box, shards: 4, options: options).finish(timeout: 600)
+        #expect(result.passed, "\(result.output.suffix(3000))")
+        let report = try #require(Self.report(result.output), "\(result.output.suffix(3000))")
+        #expect(report["attempts"] as? [String: Int] == ["0": 1, "1": 1, "2": 1, "3": 1])
+        let got = try Runs.tree(box.inside.appendingPathComponent("out")).filter { !$0.key.split(separator: "/").last!.hasPrefix("manifest-shard-") }
+        #expect(got.count == want.count && got.count > 25, "\(got.count) \(want.count)")
+        #expect(got == want, "differ: \(Set(got.keys).symmetricDifference(want.keys).sorted().prefix(5)) \(got.keys.filter { got[$0] != want[$0] }.sorted().prefix(5))")
+        // The summary is the fixture's: six tables, from the engine's manifest inside the fixture's document.
+        #expect(result.output.contains("6 table(s)") && result.output.contains("to out/null_spike"), "\(result.output.suffix(2000))")
+        let v = try box.run(["validate", "out"])
+        #expect(v.passed, "\(v.output.suffix(1500))")
     }
 
     @Test("a shard killed mid-way (SIGKILL to its streamgen) is run again by the job; the result is still a direct run's")

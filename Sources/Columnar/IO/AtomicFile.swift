@@ -102,7 +102,7 @@ package final class AtomicFile {
         offset += Int64(bytes.count)
     }
 
-    func write(_ bytes: [UInt8]) throws(ColumnarError) {
+    package func write(_ bytes: [UInt8]) throws(ColumnarError) {
         try withBytes(bytes) { (raw) throws(ColumnarError) in try write(raw) }
     }
 
@@ -141,7 +141,7 @@ package final class AtomicFile {
     }
 
     /// Closes and removes the temporary file, if still open.
-    func abandon() {
+    package func abandon() {
         guard fd >= 0 else { return }
         system_close(fd)
         fd = -1

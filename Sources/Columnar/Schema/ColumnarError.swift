@@ -26,7 +26,7 @@ public enum ColumnarError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Calls `body` with `array`'s bytes, keeping `body`'s typed error (`Array.withUnsafeBytes`
 /// only rethrows untyped).
 @inline(__always)
-func withBytes<R>(
+package func withBytes<R>(
     _ array: [UInt8],
     _ body: (UnsafeRawBufferPointer) throws(ColumnarError) -> R
 ) throws(ColumnarError) -> R {

@@ -311,6 +311,18 @@ public enum ManifestMerge {
         guard missing.isEmpty else {
             throw ManifestError("shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) are missing; run them and merge again")
         }
+        if first.pack == EcommercePack.name {
+            // Its shards leave orders, items and users to the merge (EcommerceShards).
+            let listed = shards.flatMap { $0.tables.flatMap { $0.files.map { ($0.path, $0.bytes) } } + $0.otherFiles.map { ($0.path, $0.bytes) } }
+            if root.info(Manifest.successFileName) != nil && root.kind(EcommerceShards.directory) == nil {
+                throw ManifestError("'\(directory)' is already merged (its _SUCCESS is there and the shards' partial files are gone); run the shards again to merge again")
+            }
+            try requirePresent(listed, root: root, directory: directory)
+            let manifest = try EcommerceRun.merge(dataset, shards: shards, commandLine: commandLine ?? fullRunCommandLine(shards),
+                                                  createdAt: createdAt ?? shards.map(\.createdAt).min()!)
+            removeLocks(root)
+            return manifest
+        }
         var tables: [TableRecord] = []
         for table in first.tables {
             var merged = table
@@ -340,14 +352,8 @@ public enum ManifestMerge {
             seed: first.seed,
             options: first.options, shard: nil, shardsInPlan: first.shardsInPlan, tables: tables)
         manifest.otherFiles = others.values.sorted { $0.path < $1.path }
-        for file in tables.flatMap({ $0.files.map { ($0.path, $0.bytes) } }) + manifest.otherFiles.map({ ($0.path, $0.bytes) }) {
-            // Safe: Manifest(json:) validated every path.
-            let path = try! RelativePath(validating: file.0)
-            let info = (try? root.directory(path.directoryComponents, create: false))?.info(path.name)
-            guard let info, info.kind == .file, info.size == file.1 else {
-                throw ManifestError("\(file.0) is missing or changed; copy every shard's files into '\(directory)' before merging")
-            }
-        }
+        try requirePresent(tables.flatMap({ $0.files.map { ($0.path, $0.bytes) } }) + manifest.otherFiles.map({ ($0.path, $0.bytes) }),
+                           root: root, directory: directory)
         // What only every shard's rows together decide: the quality section's counts, and the
         // files computed from every row or listing every file (bronze's metadata, the load script).
         manifest.quality = try QualityTruth.mergeSections(shards.map(\.quality), names: names)
@@ -365,12 +371,39 @@ public enum ManifestMerge {
                 AuditLog.record(root, operation: "merge", pack: first.pack, parameters: [("shards", .int(Int64(count)))], seed: first.seed,
                                 rows: manifest.tables.reduce(0) { $0 + $1.rows }, seconds: FileSystem.monotonicSeconds() - started)
             }
-            for name in try root.names() where ShardName.parse(name, prefix: ".streamgen-shard-", suffix: ".lock") != nil {
-                try root.removeFile(name)
-            }
         } catch {
             throw ManifestError("cannot write the merged manifest: \(error)")
         }
+        removeLocks(root)
         return manifest
+    }
+
+    /// The fixture directories below `directory` when it is the tree a sharded multi-fixture
+    /// run writes (`generate ecommerce --scenario all --shard i/N`: an index, no shard manifest
+    /// of its own), to merge one by one; nil when `directory` is one dataset.
+    public static func shardedFixtures(_ directory: String) -> [String]? {
+        guard let root = try? DirectoryHandle.open(directory, create: false), let names = try? root.names(),
+              !names.contains(where: Manifest.isShardManifestName), let index = DatasetTree.read(root), !index.datasets.isEmpty
+        else { return nil }
+        return index.datasets.map { (directory.hasSuffix("/") ? directory : directory + "/") + $0 }
+    }
+
+    /// Checks that every file the shards list is in the directory with its recorded size.
+    static func requirePresent(_ files: [(path: String, bytes: Int64)], root: DirectoryHandle, directory: String) throws(ManifestError) {
+        for file in files {
+            // Safe: Manifest(json:) validated every path.
+            let path = try! RelativePath(validating: file.path)
+            let info = (try? root.directory(path.directoryComponents, create: false))?.info(path.name)
+            guard let info, info.kind == .file, info.size == file.bytes else {
+                throw ManifestError("\(file.path) is missing or changed; copy every shard's files into '\(directory)' before merging")
+            }
+        }
+    }
+
+    /// The shards' lock files: the dataset is one run now.
+    static func removeLocks(_ root: DirectoryHandle) {
+        for name in (try? root.names()) ?? [] where ShardName.parse(name, prefix: ".streamgen-shard-", suffix: ".lock") != nil {
+            try? root.removeFile(name)
+        }
     }
 }

@@ -15,8 +15,11 @@ public enum DatasetTree {
     /// Writes `root`'s index: its subdirectories holding a manifest, and `files` (names in
     /// `root`, already written). Replaced in one rename.
     static func writeIndex(_ root: DirectoryHandle, pack: String, files: [String]) throws(ColumnarError) {
+        // A fixture is a directory with a manifest, or with a shard's (a sharded run's shard 0
+        // writes the index before the merge): both name the fixtures the run writes.
         let datasets = try root.names().sorted().filter { name in
-            root.kind(name) == .directory && (try? root.directory(name, create: false).openFile(Manifest.fileName)) != nil
+            guard root.kind(name) == .directory, let directory = try? root.directory(name, create: false) else { return false }
+            return (try? directory.openFile(Manifest.fileName)) != nil || ((try? directory.names()) ?? []).contains(where: Manifest.isShardManifestName)
         }
         var records: [JSONValue] = []
         for name in files {

@@ -24,6 +24,8 @@ public struct EcommerceOptions: Sendable {
     public var commandLine: [String] = []
     /// The database the fixture's rows are loaded into besides the files (`--sink`).
     public var postgres: PostgresLoad?
+    /// `--shard i/N`: this process writes one shard of each fixture (`EcommerceShards`).
+    public var shard: ShardSelection?
 
     public init(outDirectory: String) { self.outDirectory = outDirectory }
 
@@ -86,7 +88,7 @@ public enum EcommerceRun {
         for scenario in options.scenarios ?? [.baseline] {
             summaries.append(try await generate(scenario, options: options, progress: progress))
         }
-        if options.scenarios != nil { try writeTreeScript(options) }
+        if options.scenarios != nil && options.shard.writesSharedFiles { try writeTreeScript(options) }
         return summaries
     }
 
@@ -173,27 +175,44 @@ public enum EcommerceRun {
 
     static func generate(_ scenario: EcommerceScenario, options: EcommerceOptions, progress: RunProgress) async throws(GenerateError) -> FixtureSummary {
         let directory = directory(for: scenario, options: options)
-        let journal = Journal(pack: EcommercePack.name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: options.commandLine,
-                              shard: nil, claims: journalClaims(options))
-        let dataset = try prepareDirectory(directory, overwrite: options.overwrite, journal: journal)
         let model = EcommerceModel(seed: options.seed, startDay: options.startDay, days: options.days, scale: options.scale, scenario: scenario)
+        let journal = Journal(pack: EcommercePack.name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: options.commandLine,
+                              shard: options.shard, claims: journalClaims(options, model: model))
+        let dataset: DatasetDirectory
+        if let shard = options.shard {
+            // Beside the other shards: its own earlier output is replaced, theirs left alone.
+            dataset = try OutputDirectory.prepare(directory, overwrite: options.overwrite, shard: shard,
+                                                  tableNames: EcommerceTables.names + [EcommerceShards.directory], format: options.format, journal: journal)
+        } else {
+            dataset = try prepareDirectory(directory, overwrite: options.overwrite, journal: journal)
+        }
         let threads = options.threads ?? FileSystem.coreCount()
         let censusMemory = AnomalyPlan.memoryBound(scale: options.scale, scenarios: [scenario])
-        let concurrency = max(1, min(threads, (options.memoryLimit - GenerateOptions.baseMemory - censusMemory) / perWorkerMemory, model.plan.shards.count))
-        progress.rowsTotal.add(Int(model.plan.shards.reduce(0.0) { $0 + Double($1.sessions.count) * SessionPlan.eventsPerSession }), ordering: .relaxed)
+        let own = EcommerceShards.own(options.shard, of: model)
+        let concurrency = max(1, min(threads, (options.memoryLimit - GenerateOptions.baseMemory - censusMemory) / perWorkerMemory, own.count))
+        progress.rowsTotal.add(Int(own.reduce(0.0) { $0 + Double(model.plan.shards[$1].sessions.count) * SessionPlan.eventsPerSession }), ordering: .relaxed)
         let writer: FixtureWriter
         do {
             let plan = try await census(model, concurrency: concurrency, progress: progress)
             writer = FixtureWriter(model: model, plan: plan, options: options, root: dataset.root, directory: directory, progress: progress, threads: threads)
-            try writer.serialPhase { () throws(ColumnarError) in
-                try writer.writeCategories()
-                try writer.writeProducts()
+            if options.shard.writesSharedFiles {
+                try writer.serialPhase { () throws(ColumnarError) in
+                    try writer.writeCategories()
+                    try writer.writeProducts()
+                }
             }
-            try await writer.writeSessions(concurrency: concurrency, progress: progress)
-            try writer.serialPhase { () throws(ColumnarError) in try writer.writeUsers() }
-            let manifest = try writer.finish()
-            try dataset.root.writeAtomically(Manifest.fileName, Array(manifest.serialized().utf8) + [10])
-            try dataset.root.writeAtomically(Manifest.successFileName, [])
+            try await writer.writeSessions(own, concurrency: concurrency, progress: progress)
+            if let shard = options.shard {
+                // The merge finishes the run: users, orders, items, the ground truth and the SQL files.
+                let manifest = writer.engineManifest(files: writer.records.withLock { $0 }.sorted { $0.path < $1.path },
+                                                     created: options.createdAt ?? FileSystem.now(), shard: shard)
+                try manifest.write(to: dataset.root, name: Manifest.shardFileName(index: shard.index, count: shard.count))
+            } else {
+                try writer.serialPhase { () throws(ColumnarError) in try writer.writeUsers() }
+                let manifest = try writer.finish()
+                try dataset.root.writeAtomically(Manifest.fileName, Array(manifest.serialized().utf8) + [10])
+                try dataset.root.writeAtomically(Manifest.successFileName, [])
+            }
             dataset.remove(journal)
         } catch {
             // Writers dropped unclosed have removed their temporary files; the journal stays.
@@ -242,7 +261,33 @@ public enum EcommerceRun {
     static let otherFileNames = ["ground_truth.parquet", "ground_truth.csv", "load_duckdb.sql", "schema.sql", PostgresScripts.loadFileName]
 
     /// What a fixture's journal claims: the six tables' directories (hive) or files (flat), and
-    /// the ground truth and SQL files.
+    /// the ground truth and SQL files. A shard claims its own files only: its events files, its
+    /// partial file, and for shard 0 the categories and products.
+    static func journalClaims(_ options: EcommerceOptions, model: EcommerceModel) -> [Journal.Claim] {
+        guard let shard = options.shard else { return journalClaims(options) }
+        let ext = options.format.fileExtension
+        var claims: [Journal.Claim] = [.file(EcommerceShards.partialPath(shard))]
+        let shared = shard.index == 0 ? ["categories", "products"] : []
+        for name in shared {
+            if options.layout == .flat {
+                claims.append(.file(try! RelativePath(components: [name + "." + ext])))  // Safe: fixed names.
+            } else {
+                claims.append(.tree(name: name, partitionKeys: [], extensions: [ext]))
+            }
+        }
+        if options.layout == .hive {
+            var only: [String] = []
+            for k in EcommerceShards.own(shard, of: model) {
+                for d in EcommerceShards.eventDays(k, model: model) {
+                    only.append("\(HivePath.escape(formatISODate(model.startDay + Int64(d))))/\(HivePath.fileName(part: k, format: options.format))")
+                }
+            }
+            claims.append(.tree(name: "events", partitionKeys: ["date"], extensions: [ext], datePartition: 0, only: only))
+        }
+        return claims
+    }
+
+    /// A whole run's claims (a merge's too).
     static func journalClaims(_ options: EcommerceOptions) -> [Journal.Claim] {
         var claims: [Journal.Claim] = []
         for name in EcommerceTables.names {
@@ -397,7 +442,6 @@ final class FixtureWriter: Sendable {
             groups = [(0..<model.catalog.established, false)]
             if model.catalog.established < products.count { groups.append((model.catalog.established..<products.count, drift)) }
         }
-        var tally = AnomalyTally()
         for (part, (range, asText)) in groups.enumerated() {
             let schema = EcommerceTables.products(priceAsText: asText)
             var chunk = Chunk(schema: schema, capacity: range.count)
@@ -424,28 +468,33 @@ final class FixtureWriter: Sendable {
             try w.write(chunk)
             try close(w, relative: relative)
         }
-        if drift {
-            for item in products where item.isImported {
-                tally.record("affected_product_ids", item.id, day: model.dayIndex(item.createdAt))
-            }
-            tally.population = products.count
-            truth.withLock { $0.merge(tally) }
+        truth.withLock { $0.merge(productsTally()) }
+    }
+
+    /// schema_drift's tally: the imported products (nothing in the other scenarios).
+    func productsTally() -> AnomalyTally {
+        var tally = AnomalyTally()
+        guard model.scenario == .schemaDrift else { return tally }
+        for item in model.catalog.products where item.isImported {
+            tally.record("affected_product_ids", item.id, day: model.dayIndex(item.createdAt))
         }
+        tally.population = model.catalog.products.count
+        return tally
     }
 
     /// The session shards: `concurrency` workers simulate shards; each writes its events files
     /// (hive), and the orders and items (and, flat, the events) go through an ordered sink that
     /// appends shard after shard to single files, so the bytes never depend on timing.
-    func writeSessions(concurrency: Int, progress: RunProgress) async throws(ColumnarError) {
-        let shards = model.plan.shards
+    ///
+    /// `order` lists the session shards to run (all of them, or a `--shard`'s): a shard's sink
+    /// appends their sections to its partial file instead, for the merge to finish.
+    func writeSessions(_ order: [Int], concurrency: Int, progress: RunProgress) async throws(ColumnarError) {
         let sink = OrderedSink()
-        let ordersPath = path("orders")
-        let itemsPath = path("order_items")
-        let eventsPath = flat ? path("events") : nil
-        let sinkCompressor = Compressor(codec: options.codec, level: options.zstdLevel)
-        sink.orders = try makeWriter(ordersPath, schema: EcommerceTables.orders, compressor: sinkCompressor)
-        sink.items = try makeWriter(itemsPath, schema: EcommerceTables.orderItems, compressor: sinkCompressor)
-        if let eventsPath { sink.events = try makeWriter(eventsPath, schema: EcommerceTables.events, compressor: sinkCompressor) }
+        if let shard = options.shard {
+            sink.partial = try PartialFileWriter(root: root, shard: shard, flat: flat)
+        } else {
+            try openSinkFiles(sink)
+        }
 
         let state = SessionRunState()
         let window = 2 * concurrency
@@ -465,11 +514,12 @@ final class FixtureWriter: Sendable {
                             state.failure.withLock { if $0 == nil { $0 = .invalidData("stopped: \(progress.cancellationReason ?? "interrupted")") } }
                             return
                         }
-                        let k = state.next.add(1, ordering: .relaxed).oldValue
-                        guard k < shards.count else { return }
+                        let position = state.next.add(1, ordering: .relaxed).oldValue
+                        guard position < order.count else { return }
+                        let k = order[position]
                         // Bounded backlog: at most `window` shards ahead of the sink.
                         let waitStart = MonotonicClock.nanoseconds()
-                        while k >= sink.written + window && !state.failed {
+                        while position >= sink.written + window && !state.failed {
                             try? await Task.sleep(nanoseconds: 500_000)
                         }
                         times.waiting += MonotonicClock.since(waitStart)
@@ -483,6 +533,9 @@ final class FixtureWriter: Sendable {
                                 for day in output.events.indices {
                                     guard var chunk = output.events[day].take() else { continue }
                                     let date = formatISODate(self.model.startDay + Int64(day))
+                                    if self.options.shard != nil && !EcommerceShards.eventDays(k, model: self.model).contains(day) {
+                                        throw ColumnarError.invalidData("session shard \(k) has events on day \(day + 1), which its shard's journal does not claim")
+                                    }
                                     let relative = "events/date=\(date)/\(HivePath.fileName(part: k, format: self.options.format))"
                                     let w = try self.makeWriter(relative, schema: EcommerceTables.events, compressor: compressor)
                                     try w.write(chunk)
@@ -495,7 +548,7 @@ final class FixtureWriter: Sendable {
                                     }
                                 }
                             }
-                            try sink.submit(k, output) { out throws(ColumnarError) in try self.absorb(out, sink: sink, progress: progress) }
+                            try sink.submit(position, output) { (p, out) throws(ColumnarError) in try self.absorb(k: order[p], out, sink: sink, progress: progress) }
                         } catch {
                             state.failure.withLock { if $0 == nil { $0 = error } }
                             return
@@ -505,15 +558,41 @@ final class FixtureWriter: Sendable {
             }
         }
         progress.add(pool.idle)
-        if let error = state.failure.withLock({ $0 }) { throw error }
-        try close(sink.orders!, relative: ordersPath)
-        try close(sink.items!, relative: itemsPath)
-        if let eventsPath, let events = sink.events { try close(events, relative: eventsPath) }
+        if let error = state.failure.withLock({ $0 }) {
+            sink.partial?.abandon()
+            throw error
+        }
+        if let partial = sink.partial {
+            let record = try partial.commit()
+            others.withLock { $0.append(record) }
+        } else {
+            try closeSinkFiles(sink)
+        }
     }
 
-    /// Called by the sink, shard after shard in order: appends the shard's rows to the single
-    /// files and folds its tallies in.
-    private func absorb(_ output: SessionShardOutput, sink: OrderedSink, progress: RunProgress) throws(ColumnarError) {
+    /// Opens the single files the sink appends to: orders, order items, and flat, events.
+    func openSinkFiles(_ sink: OrderedSink) throws(ColumnarError) {
+        let compressor = Compressor(codec: options.codec, level: options.zstdLevel)
+        sink.orders = try makeWriter(path("orders"), schema: EcommerceTables.orders, compressor: compressor)
+        sink.items = try makeWriter(path("order_items"), schema: EcommerceTables.orderItems, compressor: compressor)
+        if flat { sink.events = try makeWriter(path("events"), schema: EcommerceTables.events, compressor: compressor) }
+    }
+
+    func closeSinkFiles(_ sink: OrderedSink) throws(ColumnarError) {
+        try close(sink.orders!, relative: path("orders"))
+        try close(sink.items!, relative: path("order_items"))
+        if let events = sink.events { try close(events, relative: path("events")) }
+    }
+
+    /// Called by the sink, shard after shard in order: appends session shard `k`'s rows to the
+    /// single files and folds its tallies in (a `--shard` run: appends its section to the
+    /// partial file).
+    func absorb(k: Int, _ output: SessionShardOutput, sink: OrderedSink, progress: RunProgress) throws(ColumnarError) {
+        if let partial = sink.partial {
+            try partial.append(k, output)
+            if flat { for (_, chunk) in output.eventChunks { progress.rowsDone.add(chunk.rowCount, ordering: .relaxed) } }
+            return
+        }
         if output.orders.rowCount > 0 { try sink.orders!.write(output.orders) }
         if output.items.rowCount > 0 { try sink.items!.write(output.items) }
         if let events = sink.events {
@@ -589,6 +668,8 @@ final class OrderedSink: @unchecked Sendable {
     var orders: (any TableFileWriter)?
     var items: (any TableFileWriter)?
     var events: (any TableFileWriter)?
+    /// A `--shard` run's partial file, instead of the three.
+    var partial: PartialFileWriter?
 
     private struct State {
         var next = 0
@@ -601,17 +682,19 @@ final class OrderedSink: @unchecked Sendable {
     /// Shards appended so far.
     var written: Int { writtenCount.load(ordering: .acquiring) }
 
-    func submit(_ k: Int, _ output: SessionShardOutput, absorb: (SessionShardOutput) throws(ColumnarError) -> Void) throws(ColumnarError) {
+    /// Parks output `k` and, unless another caller is draining, appends every output that is
+    /// next in order, passing `absorb` its position and output.
+    func submit(_ k: Int, _ output: SessionShardOutput, absorb: (Int, SessionShardOutput) throws(ColumnarError) -> Void) throws(ColumnarError) {
         state.withLock { $0.pending[k] = output }
         while true {
-            let taken: SessionShardOutput? = state.withLock { s in
+            let taken: (Int, SessionShardOutput)? = state.withLock { s in
                 guard !s.draining, let out = s.pending.removeValue(forKey: s.next) else { return nil }
                 s.draining = true
-                return out
+                return (s.next, out)
             }
-            guard let out = taken else { return }
+            guard let (position, out) = taken else { return }
             do {
-                try absorb(out)
+                try absorb(position, out)
             } catch {
                 state.withLock { $0.draining = false }
                 throw error
@@ -646,7 +729,7 @@ public struct EcommercePack: Pack {
 
     public var name: String { EcommercePack.name }
     public let summary = "E-commerce platform (spec 000): users, categories, products, orders, order_items and events from one session simulation, with six anomaly scenarios"
-    public let accepts: Set<GenerateOption> = [.scenario, .csv, .delta, .sink]
+    public let accepts: Set<GenerateOption> = [.scenario, .csv, .delta, .sink, .shard]
     public var defaultStartDay: Int64 { EcommerceModel.defaultStartDay }
 
     public var description: PackDescription {
@@ -663,8 +746,8 @@ public struct EcommercePack: Pack {
 
     /// The pack's options for `request`.
     public func options(_ request: GenerateRequest) throws(GenerateError) -> EcommerceOptions {
-        if request.rows != nil || request.tables != nil || request.shard != nil {
-            let name = request.rows != nil ? "--rows" : request.tables != nil ? "--tables" : "--shard"
+        if request.rows != nil || request.tables != nil {
+            let name = request.rows != nil ? "--rows" : "--tables"
             throw .invalidOption("\(name) does not apply to the ecommerce pack: its tables come from one session simulation (use --scale, --days and --scenario)")
         }
         try request.check(against: self)
@@ -701,6 +784,7 @@ public struct EcommercePack: Pack {
             }
         }
         o.threads = request.threads
+        o.shard = request.shard
         o.overwrite = request.overwrite
         o.commandLine = request.commandLine
         o.createdAt = request.createdAt

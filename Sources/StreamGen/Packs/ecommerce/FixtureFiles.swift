@@ -190,7 +190,8 @@ extension FixtureWriter {
 
     /// The engine's manifest of this fixture, which the spec's document carries under
     /// `"streamgen"`: what `status`, `--overwrite` and `clean` read, as for every pack.
-    func engineManifest(files: [FileRecord], created: Int64) -> Manifest {
+    /// A shard's manifest (`shard`) lists its own files and its partial file.
+    func engineManifest(files: [FileRecord], created: Int64, shard: ShardSelection? = nil) -> Manifest {
         var tables: [TableRecord] = []
         for name in EcommerceTables.names {
             let mine = files.ofTable(name)
@@ -200,17 +201,21 @@ extension FixtureWriter {
                 name: name, plannedRows: mine.reduce(0) { $0 + $1.rows }, schema: schema.columns.map(ColumnRecord.init(column:)),
                 partitionBy: partitioned ? [ColumnRecord(name: "date", type: "date")] : [], sortBy: [], files: mine))
         }
-        let options: [(String, JSONValue)] = [
-            ("scenario", .string(model.scenario.name)), ("start", .string(formatISODate(model.startDay))), ("days", .int(Int64(model.days))),
-            ("scale", .double(self.options.scale)), ("layout", .string(self.options.layout.rawValue)),
-            ("compression", .string(self.options.codec.name)), ("zstd_level", .int(Int64(self.options.zstdLevel))),
-        ]
         var manifest = Manifest(
             toolVersion: ColumnarVersion.version, status: .complete, error: nil, createdAt: created, commandLine: self.options.commandLine,
-            pack: EcommercePack.name, seed: self.options.seed, options: options, shard: nil, shardsInPlan: model.plan.shards.count,
-            tables: tables)
+            pack: EcommercePack.name, seed: self.options.seed, options: recordedOptions, shard: shard.map { ($0.index, $0.count) },
+            shardsInPlan: model.plan.shards.count, tables: tables)
         manifest.otherFiles = others.withLock { $0 }.sorted { $0.path < $1.path }
         return manifest
+    }
+
+    /// The options the engine's manifest records: what `manifest merge` plans the run again from.
+    var recordedOptions: [(String, JSONValue)] {
+        [
+            ("scenario", .string(model.scenario.name)), ("start", .string(formatISODate(model.startDay))), ("days", .int(Int64(model.days))),
+            ("scale", .double(options.scale)), ("layout", .string(options.layout.rawValue)), ("format", .string(options.format.rawValue)),
+            ("compression", .string(options.codec.name)), ("zstd_level", .int(Int64(options.zstdLevel))),
+        ]
     }
 
     /// `load_duckdb.sql`: spec §6.1's loading, with this layout's paths, then §7's checks.
