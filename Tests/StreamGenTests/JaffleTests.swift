@@ -317,4 +317,48 @@ struct JaffleTests {
         #expect(JaffleTests.failedTests(try JaffleTests.results(box.path("results-2024-03-01.json"))) == JaffleTests.expectedFailures)
         #expect(try JaffleTests.manifest(box, "project/seeds")["status"] as? String == "complete", "the validation day's dataset is complete")
     }
+
+    @Test("--shard i/N: 3 shards out of order merge to the full run byte for byte, CSV seeds (segments continued day by day) and Parquet days; a changed segment is refused")
+    func shardsMergeToFullRun() throws {
+        for (label, extra) in [("csv", ["--scale", "2"]), ("parquet", ["--format", "parquet", "--days-back", "12"]),
+                               ("csv-parts", ["--data", "training,ads", "--days-back", "5"])] {
+            let arguments = ["generate", "jaffle", "--end", "2024-03-01", "--out", "out"] + extra
+            let full = try Sandbox("jaffle-shard-\(label)-full"), split = try Sandbox("jaffle-shard-\(label)-split")
+            defer { full.remove(); split.remove() }
+            try #require(try full.run(arguments).passed)
+            for i in [2, 0, 1] {
+                let r = try split.run(arguments + ["--shard", "\(i)/3"])
+                #expect(r.passed, "\(label) shard \(i): \(r.output)")
+            }
+            let partials = (try? FileManager.default.contentsOfDirectory(atPath: split.path("out/_partial"))) ?? []
+            // CSV: a segment per table and shard, and each shard's index; Parquet: none.
+            #expect(label.hasPrefix("csv") ? partials.count > 3 && partials.contains("segments.shard-00001-of-00003.json") : partials.isEmpty, "\(label): \(partials)")
+            if label == "csv" {
+                // Before the merge, no seed file: its rows are in the segments.
+                #expect(!FileManager.default.fileExists(atPath: split.path("out/training/raw_orders_training.csv")))
+                let segment = split.path("out/_partial/raw_orders_training.shard-00001-of-00003.csv")
+                let good = try Data(contentsOf: URL(fileURLWithPath: segment))
+                var changed = good
+                changed[changed.count / 2] ^= 0x01
+                try changed.write(to: URL(fileURLWithPath: segment))
+                let refused = try split.run(["manifest", "merge", "out"])
+                #expect(!refused.passed && refused.output.contains("SHA-256"), "\(refused.output)")
+                #expect(!FileManager.default.fileExists(atPath: split.path("out/manifest.json")))
+                try good.write(to: URL(fileURLWithPath: segment))
+            }
+            let merged = try split.run(["manifest", "merge", "out"])
+            #expect(merged.passed, "\(label): \(merged.output)")
+            let want = try Runs.tree(full.inside.appendingPathComponent("out"))
+            let got = try Runs.mergedTree(split.inside.appendingPathComponent("out"))
+            #expect(want.count >= 8)
+            #expect(Set(got.keys) == Set(want.keys), "\(label): \(Set(got.keys).symmetricDifference(want.keys).sorted())")
+            for (path, data) in want { #expect(got[path] == data, "\(label): \(path) differs") }
+            let v = try split.run(["validate", "out"])
+            #expect(v.passed, "\(label): \(v.output.suffix(1500))")
+        }
+        let box = try Sandbox("jaffle-shard-refusals")
+        defer { box.remove() }
+        let eachDay = try box.run(["generate", "jaffle", "--out", "out", "--shard", "0/2", "--each-day", "true"])
+        #expect(!eachDay.passed && eachDay.output.contains("--each-day"), "\(eachDay.output)")
+    }
 }

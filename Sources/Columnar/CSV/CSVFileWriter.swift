@@ -60,6 +60,32 @@ public final class CSVFileWriter {
         self.init(file: file, schema: schema, crlf: crlf, timestamps: timestamps, header: false)
     }
 
+    /// A headerless CSV file `name` in `directory`: a segment of rows that another writer's
+    /// file continues with (`appendEncoded`), as a sharded run's merge does.
+    package convenience init(segment name: String, in directory: DirectoryHandle, schema: Schema, checksum: Bool = false,
+                             timestamps: TimestampText = .iso) throws(ColumnarError)
+    {
+        self.init(file: try AtomicFile(directory: directory, name: name, checksum: checksum), schema: schema, crlf: false, timestamps: timestamps,
+                  header: false)
+    }
+
+    /// The bytes written so far, the buffered ones included: where the next row starts.
+    package var byteCount: Int64 { (file?.offset ?? 0) + Int64(buffer.count) }
+
+    /// Appends `bytes`, `rows` rows already encoded by a writer of the same schema and options.
+    package func appendEncoded(_ bytes: [UInt8], rows count: Int64) throws(ColumnarError) {
+        guard let file else { throw .writerClosed }
+        buffer += bytes
+        rows += count
+        if buffer.count >= Self.flushSize {
+            do { try file.write(buffer) } catch {
+                abandon()
+                throw error
+            }
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
     /// How timestamps are written.
     public enum TimestampText: Sendable {
         /// `2024-01-08T09:30:00.000000Z`

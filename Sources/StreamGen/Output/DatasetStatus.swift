@@ -311,12 +311,17 @@ public enum ManifestMerge {
         guard missing.isEmpty else {
             throw ManifestError("shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) are missing; run them and merge again")
         }
+        // Shards whose partial files the merge consumes (ecommerce's sections, jaffle's CSV
+        // segments) can be merged once.
+        let partialPrefix = EcommerceShards.directory + "/"
+        if shards.contains(where: { $0.otherFiles.contains { $0.path.hasPrefix(partialPrefix) } }) && root.info(Manifest.successFileName) != nil
+            && root.kind(EcommerceShards.directory) == nil
+        {
+            throw ManifestError("'\(directory)' is already merged (its _SUCCESS is there and the shards' partial files are gone); run the shards again to merge again")
+        }
         if first.pack == EcommercePack.name {
             // Its shards leave orders, items and users to the merge (EcommerceShards).
             let listed = shards.flatMap { $0.tables.flatMap { $0.files.map { ($0.path, $0.bytes) } } + $0.otherFiles.map { ($0.path, $0.bytes) } }
-            if root.info(Manifest.successFileName) != nil && root.kind(EcommerceShards.directory) == nil {
-                throw ManifestError("'\(directory)' is already merged (its _SUCCESS is there and the shards' partial files are gone); run the shards again to merge again")
-            }
             try requirePresent(listed, root: root, directory: directory)
             let manifest = try EcommerceRun.merge(dataset, shards: shards, commandLine: commandLine ?? fullRunCommandLine(shards),
                                                   createdAt: createdAt ?? shards.map(\.createdAt).min()!)
@@ -357,6 +362,7 @@ public enum ManifestMerge {
         // What only every shard's rows together decide: the quality section's counts, and the
         // files computed from every row or listing every file (bronze's metadata, the load script).
         manifest.quality = try QualityTruth.mergeSections(shards.map(\.quality), names: names)
+        let consumed = try JaffleShards.complete(&manifest, shards: shards, dataset: dataset)
         manifest.otherFiles += try ShardCompletion.files(manifest, shards: shards, root: root)
         manifest.otherFiles.sort { $0.path < $1.path }
         // A Delta run's tables get their one commit now that every shard's files are in.
@@ -374,8 +380,21 @@ public enum ManifestMerge {
         } catch {
             throw ManifestError("cannot write the merged manifest: \(error)")
         }
+        removePartials(root, consumed.partials)
+        if let journal = consumed.journal { dataset.remove(journal) }
         removeLocks(root)
         return manifest
+    }
+
+    /// The partial files a merge consumed (`_partial/…`), and their directory once empty.
+    static func removePartials(_ root: DirectoryHandle, _ paths: [String]) {
+        guard !paths.isEmpty, let directory = try? root.directory(EcommerceShards.directory, create: false) else { return }
+        for p in paths {
+            if let path = try? RelativePath(validating: p), path.directoryComponents.elementsEqual([EcommerceShards.directory]) {
+                try? directory.removeFile(path.name)
+            }
+        }
+        _ = root.removeDirectoryIfEmpty(EcommerceShards.directory)
     }
 
     /// The fixture directories below `directory` when it is the tree a sharded multi-fixture

@@ -9,7 +9,7 @@ public struct JafflePack: Pack {
 
     public let name = "jaffle"
     public let summary = "Jaffle shop goes online (spec 001): dbt seeds — customers, orders, payments and signups (training, and validation with anomalies), website and app sessions, Google, Facebook and Instagram ads; day by day with --each-day"
-    public let accepts: Set<GenerateOption> = [.csv, .eachDay, .chunkRows, .sink]
+    public let accepts: Set<GenerateOption> = [.csv, .eachDay, .chunkRows, .sink, .shard]
     public let parameters = ["days-back", "data"]
     /// `--end` alone sets the period; a start a long way back keeps the CLI's check quiet.
     public var defaultStartDay: Int64 { 0 }
@@ -78,16 +78,27 @@ public struct JafflePack: Pack {
     public func generate(_ request: GenerateRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
         try request.check(against: self)
         let plan = try plan(request)
+        if request.shard != nil && request.afterEachDay != nil {
+            throw .invalidOption("--each-day runs its command on the whole tree after each day, and a --shard writes only its own days; run --each-day on one machine")
+        }
         if request.sink != nil && request.afterEachDay != nil {
             throw .invalidOption("--sink loads the run in one transaction at its end, so --each-day's command would not see the day's rows in the database; run the loop over the files")
         }
         return try await PostgresLoad.around(request.sink, tables: { JaffleTables.postgresTables(plan.parts) }, pack: name, seed: plan.model.seed,
                                              options: { plan.options(runStartedAt: request.createdAt ?? FileSystem.now()) },
                                              threads: request.threads ?? FileSystem.coreCount()) { (load) throws(GenerateError) in
-            let dataset = try OutputDirectory.openEmpty(request)
-            let journal = Journal(pack: name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: request.commandLine, shard: nil,
-                                  claims: try plan.claims())
-            try dataset.write(journal)
+            let journal = Journal(pack: name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: request.commandLine,
+                                  shard: request.shard, claims: try plan.claims())
+            let dataset: DatasetDirectory
+            if let shard = request.shard {
+                // Beside the other shards: its own earlier output is replaced, theirs left alone.
+                dataset = try OutputDirectory.prepare(request.outDirectory, overwrite: request.overwrite, shard: shard,
+                                                      tableNames: JafflePart.allCases.map(\.rawValue) + [JafflePlan.partialDirectory, PostgresScripts.loadFileName],
+                                                      format: plan.format, journal: journal)
+            } else {
+                dataset = try OutputDirectory.openEmpty(request)
+                try dataset.write(journal)
+            }
             return try await JaffleRun(plan: plan, dataset: dataset, journal: journal, progress: progress, load: load).run()
         }
     }
@@ -198,6 +209,32 @@ struct JafflePlan: Sendable {
 
     var tables: [JaffleTables.Table] { JaffleTables.all.filter { parts.contains($0.part) } }
     var csv: Bool { format == .csv }
+    var shard: ShardSelection? { request.shard }
+
+    /// The first day any table has rows on: the ads' lead before the training days.
+    static func firstDay(startDay: Int64) -> Int64 { startDay - JaffleModel.adLeadDays.upperBound }
+
+    /// Whether this process writes day `day`'s rows: every day in a whole run; with `--shard
+    /// i/N`, the days N apart from the i-th after `firstDay` (the end day's validation batch with
+    /// its day). Every shard still simulates every training day: a day's ids and first orders
+    /// continue from the days before it.
+    func owns(_ day: Int64) -> Bool {
+        guard let shard else { return true }
+        return Int((day - JafflePlan.firstDay(startDay: model.startDay)) % Int64(shard.count)) == shard.index
+    }
+
+    /// Where a CSV shard's rows of `t` go: a headerless segment the merge continues the table's
+    /// file with, day by day (`JaffleShards`).
+    func segmentPath(_ t: JaffleTables.Table, _ shard: ShardSelection) -> String {
+        "\(JafflePlan.partialDirectory)/\(t.name).shard-\(Manifest.pad(shard.index))-of-\(Manifest.pad(shard.count)).csv"
+    }
+
+    static let partialDirectory = "_partial"
+
+    /// A CSV shard's index of its segments: the bytes and rows each day took.
+    func segmentIndexPath(_ shard: ShardSelection) -> String {
+        "\(JafflePlan.partialDirectory)/segments.shard-\(Manifest.pad(shard.index))-of-\(Manifest.pad(shard.count)).json"
+    }
 
     /// The path of a table's file: `training/raw_orders_training.csv`, or for Parquet one file
     /// per day, `training/raw_orders_training/day=2024-01-05/part-00000.parquet` (undated
@@ -212,10 +249,15 @@ struct JafflePlan: Sendable {
     func claims() throws(GenerateError) -> [Journal.Claim] {
         var paths = Set<String>()
         for t in tables {
+            if csv, let shard {
+                paths.insert(segmentPath(t, shard))
+                continue
+            }
             let first = t.part == .ads ? model.firstAdDay : model.startDay
-            for day in first...model.endDay { paths.insert(path(t, day: day)) }
+            for day in first...model.endDay where owns(day) { paths.insert(path(t, day: day)) }
         }
-        paths.insert(JaffleRun.truthPath)
+        if csv, let shard { paths.insert(segmentIndexPath(shard)) }
+        if owns(model.endDay) { paths.insert(JaffleRun.truthPath) }
         paths.insert(PostgresScripts.schemaFileName)
         if csv { paths.insert(PostgresScripts.loadFileName) }
         do {
@@ -243,6 +285,10 @@ final class JaffleTableOutput {
     /// The Parquet file of the day being written.
     private var parquet: (writer: ParquetFileWriter, day: Int64, path: String)?
     private var csvCommitted = false
+    /// A CSV shard's segment (`JafflePlan.segmentPath`), and per day the bytes and rows it took.
+    private var segment: CSVFileWriter?
+    private(set) var segmentDays: [(day: Int64, offset: Int64, bytes: Int64, rows: Int64)] = []
+    private(set) var segmentRecord: OtherFileRecord?
     /// With `--sink`: the table's rows on their way to PostgreSQL, the whole run in one stream.
     private let sink: PostgresTableWriter?
     private(set) var files: [FileRecord] = []
@@ -274,6 +320,9 @@ final class JaffleTableOutput {
     func write(_ chunk: Chunk, day: Int64, more: Bool = false) throws(ColumnarError) {
         rows += Int64(chunk.rowCount)
         if chunk.rowCount > 0 { try sink?.write(chunk) }
+        if plan.csv, let shard = plan.shard {
+            return try writeSegment(chunk, day: day, shard: shard)
+        }
         if plan.csv {
             if csvWriter == nil {
                 let (dir, name) = try directory(of: plan.path(table, day: day))
@@ -294,6 +343,24 @@ final class JaffleTableOutput {
         if !more { try closeParquet() }
     }
 
+    /// A CSV shard's rows: appended to its segment, each day's bytes and rows noted for the merge.
+    private func writeSegment(_ chunk: Chunk, day: Int64, shard: ShardSelection) throws(ColumnarError) {
+        if segment == nil {
+            let (dir, name) = try directory(of: plan.segmentPath(table, shard))
+            segment = try CSVFileWriter(segment: name, in: dir, schema: table.schema, checksum: true, timestamps: .seconds)
+        }
+        guard chunk.rowCount > 0, let w = segment else { return }
+        let before = w.byteCount
+        try w.write(chunk)
+        let added = w.byteCount - before
+        if let last = segmentDays.last, last.day == day {
+            segmentDays[segmentDays.count - 1].bytes += added
+            segmentDays[segmentDays.count - 1].rows += Int64(chunk.rowCount)
+        } else {
+            segmentDays.append((day, before, added, Int64(chunk.rowCount)))
+        }
+    }
+
     /// Closes the day's Parquet file (a day's rows may come in several chunks).
     private func closeParquet() throws(ColumnarError) {
         guard let open = parquet else { return }
@@ -309,6 +376,18 @@ final class JaffleTableOutput {
     /// its header); the next day's rows continue it.
     func checkpoint() throws(ColumnarError) {
         guard plan.csv else { return try closeParquet() }
+        if let shard = plan.shard {
+            if segment == nil {
+                let (dir, name) = try directory(of: plan.segmentPath(table, shard))
+                segment = try CSVFileWriter(segment: name, in: dir, schema: table.schema, checksum: true, timestamps: .seconds)
+            }
+            guard let w = segment else { return }
+            segment = nil
+            let s = try w.close()
+            times += w.timing
+            segmentRecord = OtherFileRecord(path: plan.segmentPath(table, shard), bytes: s.bytes, sha256: s.sha256 ?? "")
+            return
+        }
         if csvWriter == nil && !csvCommitted {
             let (dir, name) = try directory(of: plan.path(table, day: plan.model.endDay))
             csvWriter = try CSVFileWriter(in: dir, name: name, schema: table.schema, checksum: true, timestamps: .seconds)
@@ -323,6 +402,8 @@ final class JaffleTableOutput {
 
     func abandon() {
         sink?.abandon()
+        segment?.abandon()
+        segment = nil
         csvWriter?.abandon()
         csvWriter = nil
         parquet?.writer.abandon()
@@ -337,14 +418,17 @@ final class JaffleAdsWriter: @unchecked Sendable {
     let outputs: [JaffleTableOutput]
     let progress: RunProgress
     let ads: [[JaffleModel.Ad]]
+    /// Whether a day's rows are this process's (`JafflePlan.owns`).
+    let owns: @Sendable (Int64) -> Bool
     private(set) var through: Int64
     private let stopped = Atomic<Bool>(false)
 
     /// Makes `write` stop at the next day.
     func stop() { stopped.store(true, ordering: .relaxed) }
 
-    init(model: JaffleModel, outputs: [JaffleTableOutput], progress: RunProgress) {
+    init(model: JaffleModel, outputs: [JaffleTableOutput], progress: RunProgress, owns: @escaping @Sendable (Int64) -> Bool) {
         self.model = model
+        self.owns = owns
         self.outputs = outputs
         self.progress = progress
         ads = (0..<3).map { p in (1...model.adsPerPlatform).map { model.ad(platform: p, $0) } }
@@ -363,6 +447,7 @@ final class JaffleAdsWriter: @unchecked Sendable {
         var id: [UInt8] = []
         for day in (through + 1)...last {
             if progress.isCancelled || stopped.load(ordering: .relaxed) { throw .invalidData("interrupted") }
+            guard owns(day) else { continue }
             for p in 0..<3 {
                 let live = ads[p].indices.filter { ads[p][$0].startDay <= day }
                 for start in stride(from: 0, to: Swift.max(live.count, 1), by: step) {
@@ -419,7 +504,8 @@ final class JaffleRun {
             throw .runFailed("the jaffle run cannot load into PostgreSQL: \(error)")
         }
         if plan.parts.contains(.ads) {
-            adsWriter = JaffleAdsWriter(model: plan.model, outputs: JaffleModel.platforms.map { outputs["stg_\($0)_ads"]! }, progress: progress)
+            adsWriter = JaffleAdsWriter(model: plan.model, outputs: JaffleModel.platforms.map { outputs["stg_\($0)_ads"]! }, progress: progress,
+                                        owns: { [plan] in plan.owns($0) })
         }
     }
 
@@ -456,7 +542,11 @@ final class JaffleRun {
         try await step { () throws(ColumnarError) in try writeScripts() }
         for day in model.trainingDays {
             try await step { () throws(ColumnarError) in
-                if needsSimulation { try writeTraining(model.trainingBatch(day, state: &state)) }
+                if needsSimulation {
+                    // A shard simulates every day (ids and first orders run on) and writes its own.
+                    let batch = model.trainingBatch(day, state: &state)
+                    if plan.owns(day) { try writeTraining(batch) }
+                }
                 if eachDay != nil {
                     // The tree as it stands after this day: a run ending the next day, less
                     // that run's validation batch.
@@ -482,7 +572,9 @@ final class JaffleRun {
         try await step { () throws(ColumnarError) in
             try writeAds(through: model.endDay)
             if needsSimulation {
+                let owned = plan.owns(model.endDay)
                 try model.validationBatch(state: &state, truth: &truth) { (b) throws(ColumnarError) in
+                    guard owned else { return }
                     try write(b, parts: ["validation"], more: true)
                     progress.rowsDone.add(b.customers.id.count + b.signups.id.count + b.orders.id.count + b.payments.id.count, ordering: .relaxed)
                 }
@@ -685,7 +777,7 @@ final class JaffleRun {
     @discardableResult
     func finish(failure: String?) throws(GenerateError) -> Manifest {
         do throws(ColumnarError) {
-            if failure == nil && plan.parts.contains(.validation) {
+            if failure == nil && plan.parts.contains(.validation) && plan.owns(model.endDay) {
                 var text = Array("kind,table_name,column_name,id\n".utf8)
                 for kind in JaffleTruth.Kind.allCases {
                     for id in truth.ids[kind] ?? [] {
@@ -708,11 +800,20 @@ final class JaffleRun {
         if failure != nil { options.append(("last_day_written", lastDayWritten.map { .string(formatISODate($0)) } ?? .null)) }
         var m = Manifest(toolVersion: StreamGenEngine.version, status: failure == nil ? .complete : .failed, error: failure,
                          createdAt: plan.request.createdAt ?? FileSystem.now(), commandLine: plan.request.commandLine, pack: "jaffle",
-                         seed: model.seed, options: options, shard: nil, shardsInPlan: 1, tables: tables)
-        m.otherFiles = others
+                         seed: model.seed, options: options, shard: plan.shard.map { ($0.index, $0.count) }, shardsInPlan: 1, tables: tables)
+        if plan.csv, let shard = plan.shard, failure == nil {
+            do throws(ColumnarError) { others += try JaffleShards.writeSegmentIndex(self, shard: shard) } catch {
+                throw .runFailed("writing the jaffle shard's segment index failed: \(error)")
+            }
+        }
+        m.otherFiles = others.sorted { $0.path < $1.path }
         do {
-            try m.write(to: dataset.root, name: Manifest.fileName)
-            if failure == nil { try dataset.root.writeAtomically(Manifest.successFileName, []) }
+            if let shard = plan.shard {
+                try m.write(to: dataset.root, name: Manifest.shardFileName(index: shard.index, count: shard.count))
+            } else {
+                try m.write(to: dataset.root, name: Manifest.fileName)
+            }
+            if failure == nil && plan.shard == nil { try dataset.root.writeAtomically(Manifest.successFileName, []) }
         } catch {
             throw .runFailed("writing the jaffle manifest into \(plan.request.outDirectory) failed: \(error); `streamgen clean` removes what was written")
         }
