@@ -5,6 +5,10 @@ import Columnar
 /// sums): the files a declarative pack writes from every row's figures (bronze's
 /// `*_metadata.json`), from the figures each shard recorded, and a CSV run's load script.
 enum ShardCompletion {
+    /// Where a pack's shards leave what the merge consumes and removes (ecommerce's sections,
+    /// jaffle's CSV segments): not a table's, not in a full run.
+    static let partialDirectory = "_partial"
+
     /// Writes into `root` the files of `manifest` (merged from `shards`) that only every shard's
     /// rows decide, and returns their records: a declarative pack's sidecars from the figures
     /// the shards recorded, and a CSV run's `load_postgres.sql`, which lists every shard's files.

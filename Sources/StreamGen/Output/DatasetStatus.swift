@@ -313,9 +313,9 @@ public enum ManifestMerge {
         }
         // Shards whose partial files the merge consumes (ecommerce's sections, jaffle's CSV
         // segments) can be merged once.
-        let partialPrefix = EcommerceShards.directory + "/"
+        let partialPrefix = ShardCompletion.partialDirectory + "/"
         if shards.contains(where: { $0.otherFiles.contains { $0.path.hasPrefix(partialPrefix) } }) && root.info(Manifest.successFileName) != nil
-            && root.kind(EcommerceShards.directory) == nil
+            && root.kind(ShardCompletion.partialDirectory) == nil
         {
             throw ManifestError("'\(directory)' is already merged (its _SUCCESS is there and the shards' partial files are gone); run the shards again to merge again")
         }
@@ -388,13 +388,13 @@ public enum ManifestMerge {
 
     /// The partial files a merge consumed (`_partial/…`), and their directory once empty.
     static func removePartials(_ root: DirectoryHandle, _ paths: [String]) {
-        guard !paths.isEmpty, let directory = try? root.directory(EcommerceShards.directory, create: false) else { return }
+        guard !paths.isEmpty, let directory = try? root.directory(ShardCompletion.partialDirectory, create: false) else { return }
         for p in paths {
-            if let path = try? RelativePath(validating: p), path.directoryComponents.elementsEqual([EcommerceShards.directory]) {
+            if let path = try? RelativePath(validating: p), path.directoryComponents.elementsEqual([ShardCompletion.partialDirectory]) {
                 try? directory.removeFile(path.name)
             }
         }
-        _ = root.removeDirectoryIfEmpty(EcommerceShards.directory)
+        _ = root.removeDirectoryIfEmpty(ShardCompletion.partialDirectory)
     }
 
     /// The fixture directories below `directory` when it is the tree a sharded multi-fixture

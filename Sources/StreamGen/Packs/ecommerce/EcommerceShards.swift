@@ -17,7 +17,7 @@ import Columnar
 /// and writes users, the ground truth, the SQL files and the manifest exactly as a single run's
 /// last steps do; then it removes the partial files.
 enum EcommerceShards {
-    static let directory = "_partial"
+    static let directory = ShardCompletion.partialDirectory
 
     static func partialPath(_ shard: ShardSelection) -> RelativePath {
         // Safe: fixed names and digits.

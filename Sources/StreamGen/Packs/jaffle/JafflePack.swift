@@ -229,7 +229,7 @@ struct JafflePlan: Sendable {
         "\(JafflePlan.partialDirectory)/\(t.name).shard-\(Manifest.pad(shard.index))-of-\(Manifest.pad(shard.count)).csv"
     }
 
-    static let partialDirectory = "_partial"
+    static let partialDirectory = ShardCompletion.partialDirectory
 
     /// A CSV shard's index of its segments: the bytes and rows each day took.
     func segmentIndexPath(_ shard: ShardSelection) -> String {
