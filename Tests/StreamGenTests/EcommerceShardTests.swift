@@ -46,7 +46,7 @@ struct EcommerceShardTests {
 
     @Test("3 shards merge to the full run byte for byte: baseline (hive Parquet), with a scenario in every layout and format")
     func shardsMergeToFullRun() throws {
-        try Self.compare("baseline", ["generate", "ecommerce", "--scale", "0.5", "--out", "out"], fixtures: [""])
+        try Self.compare("baseline", ["generate", "ecommerce", "--scale", "0.5", "--compression", "zstd", "--out", "out"], fixtures: [""])
         try Self.compare("flat-dup", ["generate", "ecommerce", "--scale", "0.5", "--layout", "flat", "--scenario", "duplicates", "--out", "out"],
                          fixtures: ["duplicates"])
         // Late events land on day 5, past their shard's days; the census decides which.

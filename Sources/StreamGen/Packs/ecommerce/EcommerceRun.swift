@@ -570,12 +570,15 @@ final class FixtureWriter: Sendable {
         }
     }
 
-    /// Opens the single files the sink appends to: orders, order items, and flat, events.
-    func openSinkFiles(_ sink: OrderedSink) throws(ColumnarError) {
-        let compressor = Compressor(codec: options.codec, level: options.zstdLevel)
-        sink.orders = try makeWriter(path("orders"), schema: EcommerceTables.orders, compressor: compressor)
-        sink.items = try makeWriter(path("order_items"), schema: EcommerceTables.orderItems, compressor: compressor)
-        if flat { sink.events = try makeWriter(path("events"), schema: EcommerceTables.events, compressor: compressor) }
+    /// Opens the single files the sink appends to: orders, order items, and flat, events. They
+    /// share one compressor (its scratch memory) unless they are written on separate threads
+    /// (`separate`, the merge); its output is the same either way.
+    func openSinkFiles(_ sink: OrderedSink, separate: Bool = false) throws(ColumnarError) {
+        let shared = Compressor(codec: options.codec, level: options.zstdLevel)
+        func compressor() -> Compressor { separate ? Compressor(codec: options.codec, level: options.zstdLevel) : shared }
+        sink.orders = try makeWriter(path("orders"), schema: EcommerceTables.orders, compressor: compressor())
+        sink.items = try makeWriter(path("order_items"), schema: EcommerceTables.orderItems, compressor: compressor())
+        if flat { sink.events = try makeWriter(path("events"), schema: EcommerceTables.events, compressor: compressor()) }
     }
 
     func closeSinkFiles(_ sink: OrderedSink) throws(ColumnarError) {
@@ -601,6 +604,11 @@ final class FixtureWriter: Sendable {
                 progress.rowsDone.add(chunk.rowCount, ordering: .relaxed)
             }
         }
+        fold(output)
+    }
+
+    /// Folds a session shard's tallies in: the anomaly's, the users' spend, the events per day.
+    func fold(_ output: SessionShardOutput) {
         truth.withLock { $0.merge(output.truth) }
         spend.withLock { s in for (user, cents) in output.spend { s[Int(user)] += cents } }
         eventsByDay.withLock { for (d, n) in output.eventsByDay.enumerated() { $0[d] += n } }

@@ -1,4 +1,6 @@
 import Columnar
+import Dispatch
+import Synchronization
 
 /// A sharded ecommerce run (`--shard i/N`), and the merge that finishes it into a single run's
 /// bytes.
@@ -239,6 +241,49 @@ struct PartialFileReader {
 }
 
 extension EcommerceRun {
+    /// The merge's section phase on two threads: this one reads and decodes the sections in
+    /// order, folds their tallies and writes the orders; a second writes the items (and, flat,
+    /// the events) from a bounded hand-off in the same order. Each file gets the chunks a full
+    /// run gives it, in its order, so the bytes are the same.
+    static func appendSections(_ count: Int, readers: inout [PartialFileReader], model: EcommerceModel, writer: FixtureWriter,
+                               sink: OrderedSink) throws(ColumnarError)
+    {
+        let handoff = ChunkHandoff(capacity: 8)
+        let failure = Mutex<ColumnarError?>(nil)
+        let writers = UncheckedWriters(items: sink.items!, events: sink.events)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            var broken = false
+            while let (events, chunk) = handoff.take() {
+                guard !broken else { continue }
+                do throws(ColumnarError) {
+                    try (events ? writers.events! : writers.items).write(chunk)
+                } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                    broken = true
+                }
+            }
+            done.signal()
+        }
+        var produced: ColumnarError?
+        do throws(ColumnarError) {
+            for k in 0..<count {
+                if let error = failure.withLock({ $0 }) { throw error }
+                let bytes = try readers[k % readers.count].section(k)
+                let output = try EcommerceShards.decode(bytes, model: model, flat: writer.flat)
+                if output.orders.rowCount > 0 { try sink.orders!.write(output.orders) }
+                if output.items.rowCount > 0 { handoff.put((false, output.items)) }
+                if sink.events != nil { for (_, chunk) in output.eventChunks { handoff.put((true, chunk)) } }
+                writer.fold(output)
+            }
+        } catch {
+            produced = error
+        }
+        handoff.put(nil)
+        done.wait()
+        if let error = produced ?? failure.withLock({ $0 }) { throw error }
+    }
+
     /// `manifest merge` of an ecommerce fixture's shards (`shards`, checked by the caller to be
     /// the N complete shards of one run, their listed files present): writes what a single run
     /// writes after its sessions and returns its engine manifest. `commandLine` and `createdAt`
@@ -300,12 +345,8 @@ extension EcommerceRun {
             var readers: [PartialFileReader] = []
             for p in partials { readers.append(try PartialFileReader(root: root, record: p)) }
             let sink = OrderedSink()
-            try writer.openSinkFiles(sink)
-            for k in model.plan.shards.indices {
-                let bytes = try readers[k % count].section(k)
-                let output = try EcommerceShards.decode(bytes, model: model, flat: writer.flat)
-                try writer.absorb(k: k, output, sink: sink, progress: progress)
-            }
+            try writer.openSinkFiles(sink, separate: true)
+            try appendSections(model.plan.shards.count, readers: &readers, model: model, writer: writer, sink: sink)
             for i in readers.indices { try readers[i].finish() }
             try writer.closeSinkFiles(sink)
             try writer.writeUsers()
@@ -322,4 +363,32 @@ extension EcommerceRun {
         dataset.remove(journal)
         return try Manifest(json: manifest)
     }
+}
+
+/// Chunks handed from one thread to another in order, at most `capacity` waiting; nil ends it.
+final class ChunkHandoff: Sendable {
+    private let queue = Mutex<[(Bool, Chunk)?]>([])
+    private let filled = DispatchSemaphore(value: 0)
+    private let free: DispatchSemaphore
+
+    init(capacity: Int) { free = DispatchSemaphore(value: capacity) }
+
+    func put(_ item: (Bool, Chunk)?) {
+        free.wait()
+        queue.withLock { $0.append(item) }
+        filled.signal()
+    }
+
+    func take() -> (Bool, Chunk)? {
+        filled.wait()
+        let item = queue.withLock { $0.removeFirst() }
+        free.signal()
+        return item
+    }
+}
+
+/// The merge's items (and flat events) writers, handed to the one thread that writes them.
+private struct UncheckedWriters: @unchecked Sendable {
+    let items: any TableFileWriter
+    let events: (any TableFileWriter)?
 }
