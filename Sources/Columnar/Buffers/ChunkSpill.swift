@@ -64,22 +64,17 @@ extension Chunk {
             }
             func isValid(_ r: Int) -> Bool { valid.isEmpty || (valid[r / 8] >> UInt8(r % 8)) & 1 == 1 }
             var buffer = columns[c]
+            /// Each row's fixed-width value read, then appended, or a null in its place.
+            func fill<T>(_ value: (inout SpillReader) throws(ColumnarError) -> T, _ append: (inout ColumnBuffer, T) -> Void) throws(ColumnarError) {
+                for r in 0..<rows {
+                    let v = try value(&reader)
+                    if isValid(r) { append(&buffer, v) } else { buffer.appendNull() }
+                }
+            }
             switch buffer.storage {
-            case .int32:
-                for r in 0..<rows {
-                    let v = Int32(bitPattern: try reader.u32())
-                    if isValid(r) { buffer.append(v) } else { buffer.appendNull() }
-                }
-            case .int64:
-                for r in 0..<rows {
-                    let v = Int64(bitPattern: try reader.u64())
-                    if isValid(r) { buffer.append(v) } else { buffer.appendNull() }
-                }
-            case .double:
-                for r in 0..<rows {
-                    let v = Double(bitPattern: try reader.u64())
-                    if isValid(r) { buffer.append(v) } else { buffer.appendNull() }
-                }
+            case .int32: try fill({ (r) throws(ColumnarError) in Int32(bitPattern: try r.u32()) }, { $0.append($1) })
+            case .int64: try fill({ (r) throws(ColumnarError) in Int64(bitPattern: try r.u64()) }, { $0.append($1) })
+            case .double: try fill({ (r) throws(ColumnarError) in Double(bitPattern: try r.u64()) }, { $0.append($1) })
             case .boolean:
                 for r in 0..<rows {
                     let v = try reader.u8()

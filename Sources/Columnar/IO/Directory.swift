@@ -281,6 +281,20 @@ package final class ReadableFile {
         return done == bytes.count ? bytes : Array(bytes[0..<done])
     }
 
+    /// Exactly `count` bytes at `offset`; throws when the file ends before them.
+    package func read(count: Int, at offset: Int64) throws(ColumnarError) -> [UInt8] {
+        guard count >= 0, offset >= 0, Int64(count) <= size - offset else { throw .invalidData("\(path) is cut short") }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeMutableBytes { system_pread(fd, $0.baseAddress! + done, count - done, offset + Int64(done)) }
+            if n < 0 { throw .io(operation: "read", path: path, errno: system_errno) }
+            if n == 0 { throw .invalidData("\(path) is cut short") }
+            done += n
+        }
+        return bytes
+    }
+
     /// Reads up to `buffer.count` bytes at `offset`; returns how many (0 at the end).
     package func read(into buffer: inout [UInt8], at offset: Int64) throws(ColumnarError) -> Int {
         let n = buffer.withUnsafeMutableBytes { system_pread(fd, $0.baseAddress!, $0.count, offset) }

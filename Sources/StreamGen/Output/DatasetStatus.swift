@@ -319,12 +319,11 @@ public enum ManifestMerge {
         {
             throw ManifestError("'\(directory)' is already merged (its _SUCCESS is there and the shards' partial files are gone); run the shards again to merge again")
         }
-        if first.pack == EcommercePack.name {
-            // Its shards leave orders, items and users to the merge (EcommerceShards).
-            let listed = shards.flatMap { $0.tables.flatMap { $0.files.map { ($0.path, $0.bytes) } } + $0.otherFiles.map { ($0.path, $0.bytes) } }
-            try requirePresent(listed, root: root, directory: directory)
-            let manifest = try EcommerceRun.merge(dataset, shards: shards, commandLine: commandLine ?? fullRunCommandLine(shards),
-                                                  createdAt: createdAt ?? shards.map(\.createdAt).min()!)
+        // A pack whose merge writes more than the shards' files' union (ecommerce's) merges itself.
+        let pack = Packs.named(first.pack)
+        if let manifest = try pack?.merge(dataset, shards: shards, commandLine: commandLine ?? fullRunCommandLine(shards),
+                                          createdAt: createdAt ?? shards.map(\.createdAt).min()!)
+        {
             removeLocks(root)
             return manifest
         }
@@ -362,7 +361,7 @@ public enum ManifestMerge {
         // What only every shard's rows together decide: the quality section's counts, and the
         // files computed from every row or listing every file (bronze's metadata, the load script).
         manifest.quality = try QualityTruth.mergeSections(shards.map(\.quality), names: names)
-        let consumed = try JaffleShards.complete(&manifest, shards: shards, dataset: dataset)
+        let consumed = try pack?.completeMerge(&manifest, shards: shards, dataset: dataset) ?? (partials: [], journal: nil)
         manifest.otherFiles += try ShardCompletion.files(manifest, shards: shards, root: root)
         manifest.otherFiles.sort { $0.path < $1.path }
         // A Delta run's tables get their one commit now that every shard's files are in.

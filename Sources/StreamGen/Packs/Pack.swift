@@ -35,6 +35,15 @@ public protocol Pack: Sendable {
     /// Whether the dataset keeps an audit log of operations (`_audit.jsonl`, spec 003's), which
     /// `manifest merge` adds its line to.
     var keepsAuditLog: Bool { get }
+    /// `manifest merge` for a pack whose shards leave the merge more than their files' union
+    /// (ecommerce's single files from partial sections): the merged manifest, written; nil for
+    /// the shared merge. `shards` are checked to be the N complete shards of one run.
+    func merge(_ dataset: DatasetDirectory, shards: [Manifest], commandLine: [String], createdAt: Int64) throws(ManifestError) -> Manifest?
+    /// What the shared merge leaves a pack to finish in `manifest` before it is written (jaffle's
+    /// CSV seeds from their segments): the partial files to remove once it is in, and the journal
+    /// that claims what was written until then.
+    func completeMerge(_ manifest: inout Manifest, shards: [Manifest], dataset: DatasetDirectory) throws(ManifestError)
+        -> (partials: [String], journal: Journal?)
     /// Adds a range of days to a dataset it wrote (`streamgen append`).
     func append(_ directory: String, request: AppendRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport
 }
@@ -46,6 +55,14 @@ extension Pack {
     public var factCompanions: [String] { [] }
     public var verifiesAfterRun: Bool { false }
     public var keepsAuditLog: Bool { false }
+    public func merge(_ dataset: DatasetDirectory, shards: [Manifest], commandLine: [String], createdAt: Int64) throws(ManifestError) -> Manifest? {
+        nil
+    }
+    public func completeMerge(_ manifest: inout Manifest, shards: [Manifest], dataset: DatasetDirectory) throws(ManifestError)
+        -> (partials: [String], journal: Journal?)
+    {
+        ([], nil)
+    }
     public func append(_ directory: String, request: AppendRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
         throw .invalidOption("the \(name) pack cannot append to a dataset; generate it again with the longer period")
     }

@@ -826,4 +826,8 @@ public struct EcommercePack: Pack {
     public func validate(_ directory: String, manifest: Manifest) throws(GenerateError) -> ValidationReport {
         try FixtureValidation.run(directory)
     }
+
+    public func merge(_ dataset: DatasetDirectory, shards: [Manifest], commandLine: [String], createdAt: Int64) throws(ManifestError) -> Manifest? {
+        try EcommerceRun.merge(dataset, shards: shards, commandLine: commandLine, createdAt: createdAt)
+    }
 }

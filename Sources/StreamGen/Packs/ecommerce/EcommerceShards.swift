@@ -206,18 +206,9 @@ struct PartialFileReader {
     }
 
     private mutating func read(_ n: Int) throws(ColumnarError) -> [UInt8] {
-        guard n >= 0, Int64(n) <= file.size - offset else { throw .invalidData("\(record.path) is cut short") }
-        var buffer = [UInt8](repeating: 0, count: n)
-        var done = 0
-        while done < n {
-            var part = [UInt8](repeating: 0, count: n - done)
-            let got = try file.read(into: &part, at: offset + Int64(done))
-            guard got > 0 else { throw .invalidData("\(record.path) is cut short") }
-            buffer.replaceSubrange(done..<(done + got), with: part[0..<got])
-            done += got
-        }
+        let bytes = try file.read(count: n, at: offset)
         offset += Int64(n)
-        return buffer
+        return bytes
     }
 
     /// The next section, which must be session shard `k`'s.
@@ -291,6 +282,8 @@ extension EcommerceRun {
     /// merge can take over.
     static func merge(_ dataset: DatasetDirectory, shards: [Manifest], commandLine: [String], createdAt: Int64) throws(ManifestError) -> Manifest {
         let shards = shards.sorted { ($0.shard?.index ?? 0) < ($1.shard?.index ?? 0) }
+        let listed = shards.flatMap { $0.tables.flatMap { $0.files.map { ($0.path, $0.bytes) } } + $0.otherFiles.map { ($0.path, $0.bytes) } }
+        try ManifestMerge.requirePresent(listed, root: dataset.root, directory: dataset.path)
         let first = shards[0]
         let recorded = JSONValue.object(first.options)
         var options = EcommerceOptions(outDirectory: dataset.path)

@@ -106,6 +106,12 @@ public struct JafflePack: Pack {
     public func validate(_ directory: String, manifest: Manifest) throws(GenerateError) -> ValidationReport {
         try JaffleValidation.run(directory, manifest: manifest)
     }
+
+    public func completeMerge(_ manifest: inout Manifest, shards: [Manifest], dataset: DatasetDirectory) throws(ManifestError)
+        -> (partials: [String], journal: Journal?)
+    {
+        try JaffleShards.complete(&manifest, shards: shards, dataset: dataset)
+    }
 }
 
 /// The parts `--data` chooses from.
@@ -225,15 +231,17 @@ struct JafflePlan: Sendable {
 
     /// Where a CSV shard's rows of `t` go: a headerless segment the merge continues the table's
     /// file with, day by day (`JaffleShards`).
-    func segmentPath(_ t: JaffleTables.Table, _ shard: ShardSelection) -> String {
-        "\(JafflePlan.partialDirectory)/\(t.name).shard-\(Manifest.pad(shard.index))-of-\(Manifest.pad(shard.count)).csv"
+    func segmentPath(_ t: JaffleTables.Table, _ shard: ShardSelection) -> String { JafflePlan.segmentPath(t.name, shard) }
+
+    static func segmentPath(_ table: String, _ shard: ShardSelection) -> String {
+        "\(partialDirectory)/\(table).shard-\(Manifest.pad(shard.index))-of-\(Manifest.pad(shard.count)).csv"
     }
 
     static let partialDirectory = ShardCompletion.partialDirectory
 
     /// A CSV shard's index of its segments: the bytes and rows each day took.
-    func segmentIndexPath(_ shard: ShardSelection) -> String {
-        "\(JafflePlan.partialDirectory)/segments.shard-\(Manifest.pad(shard.index))-of-\(Manifest.pad(shard.count)).json"
+    static func segmentIndexPath(_ shard: ShardSelection) -> String {
+        "\(partialDirectory)/segments.shard-\(Manifest.pad(shard.index))-of-\(Manifest.pad(shard.count)).json"
     }
 
     /// The path of a table's file: `training/raw_orders_training.csv`, or for Parquet one file
@@ -256,7 +264,7 @@ struct JafflePlan: Sendable {
             let first = t.part == .ads ? model.firstAdDay : model.startDay
             for day in first...model.endDay where owns(day) { paths.insert(path(t, day: day)) }
         }
-        if csv, let shard { paths.insert(segmentIndexPath(shard)) }
+        if csv, let shard { paths.insert(JafflePlan.segmentIndexPath(shard)) }
         if owns(model.endDay) { paths.insert(JaffleRun.truthPath) }
         paths.insert(PostgresScripts.schemaFileName)
         if csv { paths.insert(PostgresScripts.loadFileName) }

@@ -31,7 +31,7 @@ enum JaffleShards {
             ]))
         }
         let index = JSONValue.object([("streamgen_jaffle_segments", .int(indexFormat)), ("segments", .array(segments))])
-        records.append(try run.dataset.root.writeOtherFile(try RelativePath.checked(run.plan.segmentIndexPath(shard)),
+        records.append(try run.dataset.root.writeOtherFile(try RelativePath.checked(JafflePlan.segmentIndexPath(shard)),
                                                            Array(index.serialized().utf8) + [10]))
         return records
     }
@@ -62,7 +62,7 @@ enum JaffleShards {
         for m in shards.sorted(by: { ($0.shard?.index ?? 0) < ($1.shard?.index ?? 0) }) {
             guard let s = m.shard, let shard = try? ShardSelection(index: s.index, count: s.count) else { continue }
             let label = "shard \(shard)"
-            let indexPath = "\(JafflePlan.partialDirectory)/segments.shard-\(Manifest.pad(shard.index))-of-\(Manifest.pad(shard.count)).json"
+            let indexPath = JafflePlan.segmentIndexPath(shard)
             guard let indexRecord = m.otherFiles.first(where: { $0.path == indexPath }) else {
                 throw ManifestError("\(label) of the jaffle CSV run lists no segment index (\(indexPath))")
             }
@@ -81,7 +81,7 @@ enum JaffleShards {
             for segment in segments {
                 guard let name = segment["table"]?.string, manifest.tables.contains(where: { $0.name == name }),
                       let path = segment["path"]?.string,
-                      path == "\(JafflePlan.partialDirectory)/\(name).shard-\(Manifest.pad(shard.index))-of-\(Manifest.pad(shard.count)).csv",
+                      path == JafflePlan.segmentPath(name, shard),
                       let record = m.otherFiles.first(where: { $0.path == path }), let days = segment["days"]?.array
                 else { throw ManifestError("\(indexPath) names a segment of no table of the run, or one its shard does not list") }
                 do {
@@ -127,16 +127,7 @@ enum JaffleShards {
                                                checksum: true, timestamps: .seconds)
                 for p in list {
                     if open[p.segment] == nil { open[p.segment] = try root.openFile(try RelativePath.checked(p.segment)) }
-                    var bytes = [UInt8](repeating: 0, count: Int(p.bytes))
-                    var done = 0
-                    while done < bytes.count {
-                        var part = [UInt8](repeating: 0, count: bytes.count - done)
-                        let n = try open[p.segment]!.read(into: &part, at: p.offset + Int64(done))
-                        guard n > 0 else { throw ColumnarError.invalidData("\(p.segment) is cut short") }
-                        bytes.replaceSubrange(done..<(done + n), with: part[0..<n])
-                        done += n
-                    }
-                    try writer.appendEncoded(bytes, rows: p.rows)
+                    try writer.appendEncoded(try open[p.segment]!.read(count: Int(p.bytes), at: p.offset), rows: p.rows)
                 }
                 let s = try writer.close()
                 manifest.tables[i].files = [FileRecord(path: path.description, rows: s.rows, bytes: s.bytes, sha256: s.sha256 ?? "", partition: [:], shard: 0)]
