@@ -125,6 +125,9 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Load the rows into PostgreSQL too: postgres://user@host:port/database[?schema=NAME] (or STREAMGEN_POSTGRES_URL).")
     var sink: String?
 
+    @Flag(help: "With --sink, write the tables' rows to PostgreSQL only: no data files. The manifest, ground truth and SQL files go into the database (streamgen_run_files) and the run's directory is removed.")
+    var noFiles = false
+
     @Option(help: "With --sink, when a table is already there: fail (default), skip (leave all as they are), replace (drop and reload in one transaction) or append (upsert on the table's key).")
     var ifExists: String?
 
@@ -244,6 +247,13 @@ struct Generate: AsyncParsableCommand {
         } else if ifExists != nil {
             throw ValidationError("--if-exists applies with --sink postgres://…")
         }
+        if noFiles {
+            guard r.sink != nil else { throw ValidationError("--no-files sends the rows to PostgreSQL only: give --sink postgres://… (or STREAMGEN_POSTGRES_URL)") }
+            for (given, option) in [(format != nil, "--format"), (compression != nil, "--compression"), (verify == true, "--verify")] where given {
+                throw ValidationError("--no-files writes no data files: \(option) does not apply")
+            }
+            r.sink!.keepsFiles = false
+        }
         r.commandLine = recordedCommandLine()
         r.createdAt = try sourceDateEpoch()
         return r
@@ -261,7 +271,7 @@ struct Generate: AsyncParsableCommand {
             writeStderr(JSONLine.done(rows: report.rows, files: report.files, bytes: report.bytes, seconds: seconds, directory: request.outDirectory))
         }
         printReport(report, request: request, seconds: seconds)
-        try verifyAfterRun(pack, report)
+        if report.filesKept { try verifyAfterRun(pack, report) }
     }
 
     func printReport(_ report: GenerateReport, request: GenerateRequest, seconds: Double) {
@@ -270,6 +280,11 @@ struct Generate: AsyncParsableCommand {
         defer { if let note = report.sinkNote { print(note) } }
         if report.datasets.isEmpty { return }
         let rate = seconds > 0 ? Double(report.rows) / seconds : 0
+        if !report.filesKept {
+            let tables = report.datasets.flatMap(\.tables)
+            print("generated \(tables.count) table(s), \(grouped(report.rows)) rows, in \(formatSeconds(seconds)) (\(humanCount(rate)) rows/s); no files written")
+            return
+        }
         if report.datasets.count == 1 && report.datasets[0].label == nil {
             let d = report.datasets[0]
             var where_ = d.directory

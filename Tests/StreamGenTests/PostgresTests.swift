@@ -174,12 +174,19 @@ struct PostgresTests {
         let yaml = Self.schemaYAML.replacingOccurrences(of: "    rows: 300\n", with: "    rows: 300\n    key: country\n")
         let file = dir.appendingPathComponent("bad.yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
-        let run = try Self.streamgen(["generate", "--schema", file.path, "--out", dir.appendingPathComponent("out").path, "--sink", try Self.sink("t_violation")])
+        let run = try Self.streamgen(["generate", "--schema", file.path, "--out", dir.appendingPathComponent("out").path, "--sink", try Self.sink(try Self.fresh("t_violation"))])
         #expect(run.exitCode != 0)
         #expect(run.output.contains("rolled back") && run.output.contains("could not create unique index"), "\(run.output)")
         #expect(try Self.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 't_violation' AND tablename <> 'streamgen_runs'") == "0")
         let status = try Self.query("SELECT status, message FROM t_violation.streamgen_runs")
         #expect(status.count == 1 && status[0][0] == "failed" && (status[0][1] ?? "").contains("unique"), "\(status)")
+        // With --no-files: the same failure, and no directory left.
+        let out = dir.appendingPathComponent("nofiles")
+        let bare = try Self.streamgen(["generate", "--schema", file.path, "--out", out.path, "--sink", try Self.sink(try Self.fresh("t_violation_nofiles")), "--no-files"])
+        #expect(bare.exitCode != 0 && bare.output.contains("could not create unique index") && bare.output.contains("no file was kept"), "\(bare.output)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(try Self.scalar("SELECT status FROM t_violation_nofiles.streamgen_runs") == "failed")
+        #expect(try Self.scalar("SELECT count(*) FROM t_violation_nofiles.streamgen_run_files") == "0")
     }
 
     @Test("a bad URL, a refused connection and a missing database each fail before anything is generated")
@@ -430,6 +437,87 @@ struct PostgresTests {
     static func sameRows(_ a: String, _ b: String) throws -> Bool {
         let digest = { (t: String) in "(SELECT md5(string_agg(r::text, ',' ORDER BY r::text)) || count(*) FROM \(t) r)" }
         return try scalar("SELECT \(digest(a)) = \(digest(b))") == "True"
+    }
+
+    @Test("--no-files: every pack's tables hold the rows a run with files loads, with its constraints; no file stays on disk; the manifest, ground truth and schema.sql are in the database, byte for byte")
+    func noFiles() throws {
+        let dir = try Runs.temporary("pg-nofiles")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases: [(pack: [String], truth: String?)] = [
+            (["devapp"], nil),
+            (["bronze", "--rows", "50000"], "_quality/ground_truth.parquet"),
+            (["ecommerce", "--scenario", "duplicates", "--scale", "0.25"], nil),  // its ids fit in the manifest
+            (["retail", "--stores", "3", "--products", "10"], nil),
+            (["jaffle", "--days-back", "10"], nil),
+        ]
+        let epoch = ["SOURCE_DATE_EPOCH": "1700000000"]
+        for (n, c) in cases.enumerated() {
+            let withFiles = try Self.fresh("t_nofiles_a\(n)"), without = try Self.fresh("t_nofiles_b\(n)")
+            let a = dir.appendingPathComponent("a\(n)"), b = dir.appendingPathComponent("b\(n)")
+            let first = try Self.streamgen(["generate"] + c.pack + ["--out", a.path, "--sink", try Self.sink(withFiles)], environment: epoch)
+            #expect(first.exitCode == 0, "\(c.pack): \(first.output)")
+            let second = try Self.streamgen(["generate"] + c.pack + ["--out", b.path, "--sink", try Self.sink(without), "--no-files"], environment: epoch)
+            #expect(second.exitCode == 0, "\(c.pack): \(second.output)")
+            #expect(second.output.contains("no files written") && second.output.contains("streamgen_run_files"), "\(second.output)")
+            #expect(!FileManager.default.fileExists(atPath: b.path), "\(c.pack): \(b.path) is left")
+            let tables = try Self.query("SELECT tablename FROM pg_tables WHERE schemaname = '\(withFiles)' AND tablename NOT LIKE 'streamgen_%' ORDER BY 1").compactMap { $0[0] }
+            let tablesB = try Self.query("SELECT tablename FROM pg_tables WHERE schemaname = '\(without)' AND tablename NOT LIKE 'streamgen_%' ORDER BY 1").compactMap { $0[0] }
+            #expect(tables == tablesB && tables.count >= 4, "\(c.pack): \(tables) vs \(tablesB)")
+            for table in tables {
+                #expect(try Self.sameRows("\(withFiles).\(table)", "\(without).\(table)"), "\(c.pack): \(table)")
+                #expect(try Self.scalar("SELECT count(*) FROM \(without).\(table)") != "0", "\(c.pack): \(table)")
+            }
+            let constraints = """
+                SELECT string_agg(d, ';' ORDER BY d) FROM (SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint
+                WHERE connamespace = '%@'::regnamespace AND conrelid::regclass::text NOT LIKE '%streamgen_run%') c
+                """
+            let ca = try Self.scalar(constraints.replacingOccurrences(of: "%@", with: withFiles))?.replacingOccurrences(of: withFiles + ".", with: "")
+            let cb = try Self.scalar(constraints.replacingOccurrences(of: "%@", with: without))?.replacingOccurrences(of: without + ".", with: "")
+            #expect(ca == cb && ca?.isEmpty == false, "\(c.pack): \(ca ?? "") vs \(cb ?? "")")
+            // The run's other files, each the bytes the run with files wrote (the manifest aside:
+            // it lists data files that were not written).
+            let stored = try Self.query("""
+                SELECT f.path, encode(f.content, 'base64'), f.sha256 = encode(sha256(f.content), 'hex'), f.bytes = length(f.content), r.status
+                FROM \(without).streamgen_run_files f JOIN \(without).streamgen_runs r USING (run_id) ORDER BY f.path
+                """)
+            let paths = stored.compactMap { $0[0] }
+            let root = c.pack[0] == "ecommerce" ? "duplicates/" : ""
+            #expect(paths.contains(root + "manifest.json") && paths.contains(root + "schema.sql"), "\(c.pack): \(paths)")
+            if let truth = c.truth { #expect(paths.contains(truth), "\(c.pack): \(paths)") }
+            #expect(!paths.contains { $0.hasSuffix("load_duckdb.sql") || $0.contains(".streamgen-journal") }, "\(paths)")
+            for row in stored {
+                let path = row[0] ?? ""
+                #expect(row[2] == "True" && row[3] == "True" && row[4] == "complete", "\(c.pack): \(path) \(row.dropFirst(2))")
+                let content = Data(base64Encoded: (row[1] ?? "").replacingOccurrences(of: "\n", with: ""))
+                if path.hasSuffix("manifest.json") {
+                    #expect(content.flatMap { try? JSONSerialization.jsonObject(with: $0) } != nil, "\(path)")
+                } else if !path.hasSuffix("_metadata.json") && path != "_audit.jsonl" {  // these list files, or times
+                    #expect(content != nil && content == FileManager.default.contents(atPath: a.appendingPathComponent(path).path), "\(c.pack): \(path) differs")
+                }
+            }
+            let status = try Self.streamgen(["status", try Self.sink(without)])
+            #expect(status.output.contains("no data files (--no-files)") && status.output.contains("manifest.json"), "\(status.output)")
+            // The manifest is queryable where the run is recorded.
+            #expect(try Self.scalar("SELECT count(*) FROM \(without).streamgen_runs WHERE manifest IS NOT NULL AND status = 'complete'") == "1", "\(c.pack)")
+        }
+        // A replace keeps the new run's files, not the old run's with them.
+        let again = try Self.streamgen(["generate", "devapp", "--out", dir.appendingPathComponent("again").path, "--sink", try Self.sink("t_nofiles_b0"),
+                                        "--no-files", "--if-exists", "replace"], environment: epoch)
+        #expect(again.exitCode == 0, "\(again.output)")
+        #expect(try Self.scalar("SELECT count(DISTINCT run_id) FROM t_nofiles_b0.streamgen_run_files") == "1")
+        #expect(try Self.scalar("SELECT count(*) FROM t_nofiles_b0.streamgen_runs WHERE manifest IS NOT NULL") == "2")
+        // Refused: without --sink, with --format, and into a directory that holds files.
+        let noSink = try Self.streamgen(["generate", "devapp", "--out", dir.appendingPathComponent("x").path, "--no-files"])
+        #expect(noSink.exitCode != 0 && noSink.output.contains("--no-files") && noSink.output.contains("--sink"), "\(noSink.output)")
+        let format = try Self.streamgen(["generate", "devapp", "--out", dir.appendingPathComponent("x").path, "--sink", try Self.sink("t_nofiles_x"), "--no-files", "--format", "csv"])
+        #expect(format.exitCode != 0 && format.output.contains("--format does not apply"), "\(format.output)")
+        let busy = dir.appendingPathComponent("busy")
+        try FileManager.default.createDirectory(at: busy, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: busy.appendingPathComponent("notes.txt"))
+        let refused = try Self.streamgen(["generate", "devapp", "--out", busy.path, "--sink", try Self.sink(try Self.fresh("t_nofiles_x")), "--no-files"])
+        #expect(refused.exitCode != 0 && refused.output.contains("notes.txt"), "\(refused.output)")
+        #expect(FileManager.default.contents(atPath: busy.appendingPathComponent("notes.txt").path) == Data("mine".utf8))
+        #expect(try Self.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 't_nofiles_x' AND tablename NOT LIKE 'streamgen_%'") == "0")
     }
 
     @Test("file outputs: schema.sql for every pack, and for CSV a load_postgres.sql that psql -f runs as is, twice, giving the --sink load's rows")

@@ -171,15 +171,6 @@ struct ShardWorker {
         let slash = relative.lastIndex(of: "/")
         let directoryPath = slash.map { String(relative[..<$0]) } ?? ""
         let name = slash.map { String(relative[relative.index(after: $0)...]) } ?? relative
-        let directory: DirectoryHandle
-        if let open = directories[directoryPath] {
-            directory = open
-        } else {
-            let components = directoryPath.isEmpty ? [] : directoryPath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            directory = components.isEmpty ? context.root : try context.root.directory(components, create: true)
-            if directories.count >= 64 { directories.removeAll() }  // bound the descriptors a worker keeps
-            directories[directoryPath] = directory
-        }
         var row = row
         var count = count
         // Rows written twice (`duplicate_rows`): each right after its original.
@@ -209,15 +200,28 @@ struct ShardWorker {
         } else {
             sortedRows = nil
         }
-        var writer: TableFileWriter
-        switch options.format {
-        case .parquet, .delta:
-            writer = try ParquetFileWriter(in: directory, name: name, schema: table.fileSchema, options: context.writerOptions, compressor: compressor)
-        case .csv:
-            writer = try CSVFileWriter(in: directory, name: name, schema: table.fileSchema, checksum: true)
+        func file() throws(ColumnarError) -> any TableFileWriter {
+            let directory: DirectoryHandle
+            if let open = directories[directoryPath] {
+                directory = open
+            } else {
+                let components = directoryPath.isEmpty ? [] : directoryPath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                directory = components.isEmpty ? context.root : try context.root.directory(components, create: true)
+                if directories.count >= 64 { directories.removeAll() }  // bound the descriptors a worker keeps
+                directories[directoryPath] = directory
+            }
+            switch options.format {
+            case .parquet, .delta:
+                return try ParquetFileWriter(in: directory, name: name, schema: table.fileSchema, options: context.writerOptions, compressor: compressor)
+            case .csv:
+                return try CSVFileWriter(in: directory, name: name, schema: table.fileSchema, checksum: true)
+            }
         }
+        let writer: any TableFileWriter
         if let load = context.postgres {
-            writer = try load.writer(table: table.name, schema: table.fileSchema, constants: partition, around: writer)
+            writer = try load.writer(table: table.name, schema: table.fileSchema, constants: partition, path: relative, file: file)
+        } else {
+            writer = try file()
         }
         var done = 0
         let capacity = options.chunkRows

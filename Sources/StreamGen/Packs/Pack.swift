@@ -241,6 +241,9 @@ public struct GenerateReport: Sendable {
     public var concurrencyNote: String?
     /// What `--sink` loaded (or why it loaded nothing).
     public var sinkNote: String?
+    /// False when the tables' rows went to PostgreSQL only (`--no-files`): `datasets` are what
+    /// the run wrote before its directory was removed.
+    public var filesKept = true
 
     public init(datasets: [Dataset], shard: ShardSelection? = nil, concurrencyNote: String? = nil, sinkNote: String? = nil) {
         self.datasets = datasets

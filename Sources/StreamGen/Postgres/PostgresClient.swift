@@ -123,6 +123,21 @@ final class PostgresConnection: @unchecked Sendable {
 
     /// Sends `data` (a whole binary COPY stream) through `COPY … FROM STDIN`.
     func copy(_ statement: String, data: [UInt8]) throws(PostgresError) {
+        try copy(statement) { (put) throws(PostgresError) in
+            data.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let n = min(1 << 20, buffer.count - offset)
+                    guard put(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + n])) else { return }
+                    offset += n
+                }
+            }
+        }
+    }
+
+    /// Runs `COPY … FROM STDIN` with the stream `produce` hands to `put` piece by piece (`put`
+    /// returns false once the connection failed: `produce` should stop then).
+    func copy(_ statement: String, produce: ((UnsafeRawBufferPointer) -> Bool) throws(PostgresError) -> Void) throws(PostgresError) {
         guard let start = PQexec(handle, statement) else { throw connectionError() }
         let status = PQresultStatus(start)
         if status != PGRES_COPY_IN {
@@ -131,17 +146,18 @@ final class PostgresConnection: @unchecked Sendable {
         }
         PQclear(start)
         var sent = true
-        data.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = min(1 << 20, buffer.count - offset)
-                let pointer = UnsafeRawPointer(buffer.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
-                if PQputCopyData(handle, pointer, Int32(n)) != 1 { sent = false; return }
-                offset += n
+        var produced: PostgresError?
+        do {
+            try produce { piece in
+                guard sent else { return false }
+                if !piece.isEmpty, PQputCopyData(handle, piece.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(piece.count)) != 1 { sent = false }
+                return sent
             }
+        } catch {
+            produced = error
         }
-        if !sent {
-            _ = PQputCopyEnd(handle, "the client could not send")
+        if !sent || produced != nil {
+            _ = PQputCopyEnd(handle, produced.map { "\($0)" } ?? "the client could not send")
         } else if PQputCopyEnd(handle, nil) != 1 {
             throw connectionError()
         }
@@ -150,6 +166,7 @@ final class PostgresConnection: @unchecked Sendable {
             if PQresultStatus(r) != PGRES_COMMAND_OK && failure == nil { failure = Self.error(r, fallback: connectionError()) }
             PQclear(r)
         }
+        if let produced { throw produced }
         if let failure { throw failure }
         if !sent { throw connectionError() }
     }

@@ -25,10 +25,15 @@ public enum IfExists: String, Sendable, CaseIterable {
 public struct PostgresSink: Sendable {
     public var target: PostgresTarget
     public var ifExists: IfExists
+    /// `--no-files`: the tables' rows go to PostgreSQL only. The run's other files (manifest,
+    /// ground truth, SQL) are written to its directory as usual, stored in `streamgen_run_files`
+    /// by the commit, then removed with the directory.
+    public var keepsFiles: Bool
 
-    public init(target: PostgresTarget, ifExists: IfExists) {
+    public init(target: PostgresTarget, ifExists: IfExists, keepsFiles: Bool = true) {
         self.target = target
         self.ifExists = ifExists
+        self.keepsFiles = keepsFiles
     }
 }
 
@@ -44,6 +49,7 @@ public struct PostgresSink: Sendable {
 /// recorded as failed.
 public final class PostgresLoad: Sendable {
     public let sink: PostgresSink
+    public let pack: String
     /// The run's tables, each before the tables that reference it.
     public let tables: [PostgresTable]
     public let runID: String
@@ -67,8 +73,9 @@ public final class PostgresLoad: Sendable {
     static let copyBytes = 1 << 20
     public static let runsTable = "streamgen_runs"
 
-    private init(sink: PostgresSink, tables: [PostgresTable], runID: String, staging: [String: String], appendTo: Set<String>, senders: Int) {
+    private init(sink: PostgresSink, pack: String, tables: [PostgresTable], runID: String, staging: [String: String], appendTo: Set<String>, senders: Int) {
         self.senders = senders
+        self.pack = pack
         self.sink = sink
         self.tables = tables
         self.runID = runID
@@ -144,7 +151,7 @@ public final class PostgresLoad: Sendable {
         let appendTo = sink.ifExists == .append ? Set(present) : []
         var staging: [String: String] = [:]
         for (i, t) in ordered.enumerated() { staging[t.name] = "_streamgen_\(runID)_\(i)" }
-        let load = PostgresLoad(sink: sink, tables: ordered, runID: runID, staging: staging, appendTo: appendTo, senders: max(1, threads))
+        let load = PostgresLoad(sink: sink, pack: pack, tables: ordered, runID: runID, staging: staging, appendTo: appendTo, senders: max(1, threads))
         do throws(PostgresError) {
             try connection.execute("""
                 CREATE TABLE IF NOT EXISTS \(load.qualified(runsTable)) (
@@ -154,6 +161,7 @@ public final class PostgresLoad: Sendable {
                 """)
             try connection.execute("INSERT INTO \(load.qualified(runsTable)) (run_id, pack, mode, seed, options, status) VALUES ($1, $2, $3, $4, $5, 'loading')",
                                    [runID, pack, sink.ifExists.rawValue, String(seed), JSONValue.object(options).serialized(compact: true)])
+            if !sink.keepsFiles { try RunFiles.prepare(schema: schema, on: connection) }
             for t in ordered {
                 try connection.execute(t.createStatement(schema: schema, as: staging[t.name]!, unlogged: appendTo.contains(t.name)))
             }
@@ -165,24 +173,41 @@ public final class PostgresLoad: Sendable {
         return .load(load)
     }
 
-    /// Runs a pack's generation (`body`) with the load `sink` asks for, or with none when it is
-    /// nil: begins the load, aborts it when `body` throws, commits it after and adds what it
-    /// loaded to the report. With `--if-exists skip` and every table there, `body` is not run.
+    /// Runs a pack's generation (`body`) with the load `request.sink` asks for, or with none when
+    /// it is nil: begins the load, aborts it when `body` throws, commits it after and adds what
+    /// it loaded to the report. With `--if-exists skip` and every table there, `body` is not run.
+    /// With `--no-files` the commit stores the run's other files (`RunFiles`) and the run's
+    /// directory is removed after it.
     public static func around(
-        _ sink: PostgresSink?, tables: () -> [PostgresTable], pack: String, seed: UInt64, options: () -> [(String, JSONValue)], threads: Int,
+        _ request: GenerateRequest, tables: () -> [PostgresTable], pack: String, seed: UInt64, options: () -> [(String, JSONValue)], threads: Int,
         _ body: (PostgresLoad?) async throws(GenerateError) -> GenerateReport
     ) async throws(GenerateError) -> GenerateReport {
-        guard let sink else { return try await body(nil) }
+        guard let sink = request.sink else { return try await body(nil) }
+        let out = request.outDirectory
+        let outExisted = FileSystem.isDirectory(followingLinks: out)
+        if !sink.keepsFiles { try RunFiles.checkEmpty(out) }
         switch try begin(sink, tables: tables(), pack: pack, seed: seed, options: options(), threads: threads) {
         case .skipped(let existing):
             return GenerateReport(datasets: [], sinkNote: "--if-exists skip: \(existing.joined(separator: ", ")) already in \(sink.target.schema) at \(sink.target); nothing generated")
         case .load(let load):
             var report: GenerateReport
-            do { report = try await body(load) } catch {
+            var files: [RunFiles.File] = []
+            do {
+                report = try await body(load)
+                if !sink.keepsFiles { files = try RunFiles.collect(under: out) }
+            } catch {
                 load.abort("\(error)")
+                if !sink.keepsFiles { throw RunFiles.failed(error, out: out, created: !outExisted) }
                 throw error
             }
-            report.sinkNote = try load.commitNote()
+            do { report.sinkNote = try load.commitNote(files: files, from: out) } catch {
+                if !sink.keepsFiles { throw RunFiles.failed(error, out: out, created: !outExisted) }
+                throw error
+            }
+            if !sink.keepsFiles {
+                if let problem = RunFiles.remove(out, created: !outExisted) { report.sinkNote! += "\nwarning: " + problem }
+                report.filesKept = false
+            }
             return report
         }
     }
@@ -207,11 +232,27 @@ public final class PostgresLoad: Sendable {
         return try PostgresCopyEncoder(schema: schema, fields: fields)
     }
 
+    /// Whether the tables' rows are written to files too (not `--no-files`).
+    public var keepsFiles: Bool { sink.keepsFiles }
+
     /// A writer that sends the chunks it is given (of `schema`) into `table` and hands them on to
-    /// `file` when there is one; `file` is abandoned when the table cannot take them.
-    func writer(table: String, schema: Schema, constants: [String: String] = [:], around file: (any TableFileWriter)?) throws(ColumnarError) -> PostgresTableWriter {
+    /// the file `open` makes, unless the run keeps no files (`--no-files`): then `path` (relative
+    /// to the run's directory) is only the name its summary gives. The file is abandoned when the
+    /// table cannot take the rows.
+    func writer(table: String, schema: Schema, constants: [String: String] = [:], path: String,
+                file open: () throws(ColumnarError) -> any TableFileWriter) throws(ColumnarError) -> PostgresTableWriter {
+        try writer(table: table, schema: schema, constants: constants, path: path, file: keepsFiles ? try open() : nil)
+    }
+
+    /// A writer that sends the chunks it is given into `table` only, whatever `--no-files` says
+    /// (a pack that writes its files itself).
+    func writer(table: String, schema: Schema) throws(ColumnarError) -> PostgresTableWriter {
+        try writer(table: table, schema: schema, path: table, file: nil)
+    }
+
+    private func writer(table: String, schema: Schema, constants: [String: String] = [:], path: String, file: (any TableFileWriter)?) throws(ColumnarError) -> PostgresTableWriter {
         do throws(ColumnarError) {
-            return PostgresTableWriter(file: file, load: self, table: table, encoder: try encoder(table: table, schema: schema, constants: constants))
+            return PostgresTableWriter(file: file, path: path, load: self, table: table, encoder: try encoder(table: table, schema: schema, constants: constants))
         } catch {
             file?.abandon()
             throw error
@@ -273,9 +314,10 @@ public final class PostgresLoad: Sendable {
     public var rowsLoaded: [String: Int64] { counts.withLock { $0 } }
 
     /// The transaction that makes the load visible: keys and constraints built, old tables
-    /// replaced or upserted into, the run marked complete. Returns the rows in each table.
+    /// replaced or upserted into, the run marked complete, and a `--no-files` run's `files`
+    /// (read from `directory`) stored. Returns the rows in each table.
     @discardableResult
-    public func commit() throws(GenerateError) -> [String: Int64] {
+    public func commit(files: [RunFiles.File] = [], from directory: String = "") throws(GenerateError) -> [String: Int64] {
         do throws(ColumnarError) { try finishSending() } catch {
             abort("\(error)")
             throw .runFailed("\(error)")
@@ -327,6 +369,9 @@ public final class PostgresLoad: Sendable {
                 (t.name, JSONValue.object([("rows", .int(counted[t.name] ?? 0)), ("rows_loaded", .int(loaded[t.name] ?? 0))]))
             }).serialized(compact: true)
             try connection.execute("UPDATE \(qualified(Self.runsTable)) SET status = 'complete', finished_at = now(), tables = $1 WHERE run_id = $2", [summary, runID])
+            // The tables replaced, the files an earlier run of the pack kept with them go too.
+            if sink.ifExists == .replace { try RunFiles.forgetEarlier(pack: pack, run: runID, schema: schema, on: connection) }
+            try RunFiles.store(files, from: directory, run: runID, schema: schema, on: connection)
             try connection.execute("COMMIT")
         } catch {
             _ = try? connection.execute("ROLLBACK")
@@ -358,13 +403,14 @@ public final class PostgresLoad: Sendable {
     }
 
     /// Commits, and says what the tables hold now.
-    public func commitNote() throws(GenerateError) -> String {
+    public func commitNote(files: [RunFiles.File] = [], from directory: String = "") throws(GenerateError) -> String {
         let started = MonotonicClock.nanoseconds()
-        let counts = try commit()
+        let counts = try commit(files: files, from: directory)
         let seconds = Double(MonotonicClock.since(started)) / 1e9
         return "loaded into \(sink.target) schema \(schema) (--if-exists \(sink.ifExists.rawValue), run \(runID)): "
             + tables.map { "\($0.name) \(grouped(counts[$0.name] ?? 0))" }.joined(separator: ", ")
             + "; keys, constraints and ANALYZE took \((seconds * 10).rounded() / 10) s"
+            + (keepsFiles ? "" : "; no data files (--no-files): the run's \(files.count) other files (manifest, ground truth, SQL) are in \(schema).\(RunFiles.table), the manifest in \(Self.runsTable).manifest")
     }
 
     /// Drops the staging tables and records the run as failed with `reason`.
@@ -473,6 +519,8 @@ public final class PostgresLoad: Sendable {
 /// sends them in blocks; writes the file too when there is one.
 final class PostgresTableWriter: TableFileWriter {
     private let file: (any TableFileWriter)?
+    /// The file's path in the run's directory, for the summary of a run that keeps no files.
+    private let path: String
     private let load: PostgresLoad
     private let table: String
     private let encoder: PostgresCopyEncoder
@@ -484,8 +532,9 @@ final class PostgresTableWriter: TableFileWriter {
     private var encodingNanoseconds: UInt64 = 0
     private var sendingNanoseconds: UInt64 = 0
 
-    init(file: (any TableFileWriter)?, load: PostgresLoad, table: String, encoder: PostgresCopyEncoder) {
+    init(file: (any TableFileWriter)?, path: String, load: PostgresLoad, table: String, encoder: PostgresCopyEncoder) {
         self.file = file
+        self.path = path
         self.load = load
         self.table = table
         self.encoder = encoder
@@ -534,7 +583,7 @@ final class PostgresTableWriter: TableFileWriter {
         do { try send() } catch { file?.abandon(); throw error }
         load.recycle(&buffer)
         if let file { return try file.close() }
-        return FileSummary(path: table, rows: rowsWritten, bytes: 0, rowGroups: 0)
+        return FileSummary(path: path, rows: rowsWritten, bytes: 0, rowGroups: 0)
     }
 
     func abandon() {

@@ -168,12 +168,20 @@ extension PostgresTable {
     /// breaks one of these leaves it out, with a note.
     static func declarative(_ table: CompiledTable, all: [CompiledTable]) -> PostgresTable {
         let spec = table.spec
+        var notes: [String] = []
         let columns = spec.columns.filter { !$0.hidden }.map { c in
             let file = table.fileSchema.columns.first { $0.name == c.name }
-            return Column(name: c.name, type: c.type, notNull: file.map { !$0.isOptional } ?? (c.nullRate == 0),
-                          sqlType: c.declaredType.flatMap(Self.sqlType(declared:)))
+            var sqlType = c.declaredType.flatMap(Self.sqlType(declared:))
+            // A declared length its own values do not fit (spec 004 declares gender VARCHAR(10)
+            // and writes "Prefer not to say"): the length the values need, said in the comment.
+            if let declared = sqlType, let limit = Self.varcharLength(declared), let longest = Self.longestValue(c.generator), longest.count > limit {
+                sqlType = "VARCHAR(\(longest.count))"
+                notes.append("\(c.name) is VARCHAR(\(longest.count)), not the declared \(declared): its value '\(longest)' has \(longest.count) characters.")
+            }
+            return Column(name: c.name, type: c.type, notNull: file.map { !$0.isOptional } ?? (c.nullRate == 0), sqlType: sqlType)
         }
         var result = PostgresTable(name: spec.name, columns: columns)
+        result.notes = notes
         let issues = table.issues.map(\.spec)
         if let key = Self.uniqueKey(spec) {
             if let breaking = issues.first(where: { ($0.kind == .duplicateRows) || ($0.kind == .duplicateKey && $0.column == key) }) {
@@ -201,6 +209,21 @@ extension PostgresTable {
         switch first.generator {
         case .sequence(_, let step) where step != 0: return first.name
         case .uuid: return first.name
+        default: return nil
+        }
+    }
+
+    /// n of `VARCHAR(n)` / `CHARACTER VARYING(n)`.
+    static func varcharLength(_ sqlType: String) -> Int? {
+        guard let open = sqlType.firstIndex(of: "("), sqlType.hasSuffix(")") else { return nil }
+        return Int(sqlType[sqlType.index(after: open)..<sqlType.index(before: sqlType.endIndex)].filter { $0 != " " })
+    }
+
+    /// The longest value a generator of listed values writes (in characters), if it lists them.
+    static func longestValue(_ generator: GeneratorSpec) -> String? {
+        switch generator {
+        case .choice(let values, _): return values.max { $0.count < $1.count }
+        case .constant(let value): return value
         default: return nil
         }
     }

@@ -27,6 +27,8 @@ public struct PostgresStatus: Sendable {
         public var startedAt: String
         public var message: String?
         public var tables: [Table]
+        /// A `--no-files` run's other files, kept in `streamgen_run_files`: path and bytes.
+        public var files: [(path: String, bytes: Int64)] = []
     }
 
     public let target: PostgresTarget
@@ -51,6 +53,7 @@ public struct PostgresStatus: Sendable {
                        (SELECT string_agg(k, ',') FROM jsonb_object_keys(coalesce(tables, '{}')) k)
                 FROM \(runsTable) ORDER BY pack, started_at DESC
                 """)
+            let keptFiles = try connection.execute("SELECT to_regclass($1) IS NOT NULL", ["\(quoteIdentifier(schema)).\(RunFiles.table)"]).first?[0] == "t"
             var runs: [Run] = []
             for r in rows.rows {
                 var run = Run(runID: r[0] ?? "", pack: r[1] ?? "", mode: r[2] ?? "", status: r[3] ?? "", startedAt: r[4] ?? "", message: r[5], tables: [])
@@ -58,6 +61,10 @@ public struct PostgresStatus: Sendable {
                     for name in (r[6] ?? "").split(separator: ",").map(String.init).sorted() {
                         run.tables.append(try table(connection, schema: schema, name: name))
                     }
+                }
+                if keptFiles {
+                    run.files = try connection.execute("SELECT path, bytes FROM \(quoteIdentifier(schema)).\(quoteIdentifier(RunFiles.table)) WHERE run_id = $1 ORDER BY path",
+                                                       [run.runID]).rows.map { ($0[0] ?? "", Int64($0[1] ?? "") ?? 0) }
                 }
                 runs.append(run)
             }
@@ -107,6 +114,10 @@ public struct PostgresStatus: Sendable {
                     lines.append(s)
                 }
             }
+            if !run.files.isEmpty {
+                lines.append("  no data files (--no-files); its other files are in \(target.schema).\(RunFiles.table): "
+                    + run.files.map { "\($0.path) (\(humanBytes($0.bytes)))" }.joined(separator: ", "))
+            }
         }
         if !leftovers.isEmpty { lines.append("staging tables of unfinished runs: \(leftovers.joined(separator: ", ")) (drop them, or rerun with --if-exists replace)") }
         return lines.joined(separator: "\n")
@@ -127,6 +138,7 @@ public struct PostgresStatus: Sendable {
                                               ("min", c.min.map { .string($0) } ?? .null), ("max", c.max.map { .string($0) } ?? .null)])
                                  }))])
                     })),
+                    ("files", .array(run.files.map { .object([("path", .string($0.path)), ("bytes", .int($0.bytes))]) })),
                 ])
             })),
             ("leftover_staging_tables", .array(leftovers.map { .string($0) })),

@@ -81,7 +81,7 @@ public struct DeclarativePack: Pack {
 
     public func generate(_ request: GenerateRequest, progress: RunProgress) async throws(GenerateError) -> GenerateReport {
         let prepared = try StreamGenEngine.prepare(try options(request))
-        return try await PostgresLoad.around(request.sink, tables: { PostgresTable.tables(of: prepared) }, pack: name, seed: prepared.options.seed,
+        return try await PostgresLoad.around(request, tables: { PostgresTable.tables(of: prepared) }, pack: name, seed: prepared.options.seed,
                                              options: { StreamGenEngine.recordedOptions(prepared) }, threads: prepared.concurrency) { (load) throws(GenerateError) in
             let manifest = try await StreamGenEngine.run(prepared, progress: progress, postgres: load)
             let tables = manifest.tables.map { (name: $0.name, rows: $0.rows, files: $0.files.count, bytes: $0.bytes) }

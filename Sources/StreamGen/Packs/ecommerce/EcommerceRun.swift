@@ -375,17 +375,15 @@ final class FixtureWriter: Sendable {
     /// A writer of the run's format for `relative` (its extension says which).
     func makeWriter(_ relative: String, schema: Schema, compressor: Compressor? = nil) throws(ColumnarError) -> any TableFileWriter {
         let parts = relative.split(separator: "/").map(String.init)
-        let dir = try root.directory(parts.dropLast(), create: true)
-        let file: any TableFileWriter
-        if relative.hasSuffix(".csv") {
-            file = try CSVFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, checksum: true)
-        } else {
-            file = try ParquetFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, options: writerOptions, compressor: compressor)
+        func file() throws(ColumnarError) -> any TableFileWriter {
+            let dir = try root.directory(parts.dropLast(), create: true)
+            if relative.hasSuffix(".csv") { return try CSVFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, checksum: true) }
+            return try ParquetFileWriter(in: dir, name: parts[parts.count - 1], schema: schema, options: writerOptions, compressor: compressor)
         }
         let table = Self.table(of: relative)
         // The ground truth stays in files: the manifest's anomalies point at it.
-        guard let load = options.postgres, load.tables.contains(where: { $0.name == table }) else { return file }
-        return try load.writer(table: table, schema: schema, around: file)
+        guard let load = options.postgres, load.tables.contains(where: { $0.name == table }) else { return try file() }
+        return try load.writer(table: table, schema: schema, path: relative, file: file)
     }
 
     /// Writes a file that is not table data (SQL, ground truth) and records it for the manifest.
@@ -809,7 +807,7 @@ public struct EcommercePack: Pack {
             [("scenario", .string(scenario.name)), ("scale", .double(options.scale)), ("days", .int(Int64(options.days))),
              ("start", .string(formatISODate(options.startDay)))]
         }
-        return try await PostgresLoad.around(request.sink, tables: { EcommerceTables.postgresTables(scenario) }, pack: name, seed: options.seed,
+        return try await PostgresLoad.around(request, tables: { EcommerceTables.postgresTables(scenario) }, pack: name, seed: options.seed,
                                              options: recorded, threads: options.threads ?? FileSystem.coreCount()) { (load) throws(GenerateError) in
             var run = options
             run.postgres = load

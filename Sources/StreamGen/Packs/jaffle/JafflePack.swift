@@ -84,7 +84,7 @@ public struct JafflePack: Pack {
         if request.sink != nil && request.afterEachDay != nil {
             throw .invalidOption("--sink loads the run in one transaction at its end, so --each-day's command would not see the day's rows in the database; run the loop over the files")
         }
-        return try await PostgresLoad.around(request.sink, tables: { JaffleTables.postgresTables(plan.parts) }, pack: name, seed: plan.model.seed,
+        return try await PostgresLoad.around(request, tables: { JaffleTables.postgresTables(plan.parts) }, pack: name, seed: plan.model.seed,
                                              options: { plan.options(runStartedAt: request.createdAt ?? FileSystem.now()) },
                                              threads: request.threads ?? FileSystem.coreCount()) { (load) throws(GenerateError) in
             let journal = Journal(pack: name, pid: FileSystem.processID(), startedAt: FileSystem.now(), commandLine: request.commandLine,
@@ -299,6 +299,8 @@ final class JaffleTableOutput {
     private(set) var segmentRecord: OtherFileRecord?
     /// With `--sink`: the table's rows on their way to PostgreSQL, the whole run in one stream.
     private let sink: PostgresTableWriter?
+    /// False with `--no-files`: the rows go to `sink` only.
+    private let keepsFiles: Bool
     private(set) var files: [FileRecord] = []
     private(set) var rows: Int64 = 0
     /// The closed writers' stage times, and their pages' bytes before compression.
@@ -310,7 +312,8 @@ final class JaffleTableOutput {
         self.plan = plan
         self.root = root
         self.options = options
-        sink = try load.map { (load) throws(ColumnarError) in try load.writer(table: table.name, schema: table.schema, around: nil) }
+        sink = try load.map { (load) throws(ColumnarError) in try load.writer(table: table.name, schema: table.schema) }
+        keepsFiles = load?.keepsFiles ?? true
     }
 
     /// Sends the last of the table's rows to PostgreSQL.
@@ -328,6 +331,7 @@ final class JaffleTableOutput {
     func write(_ chunk: Chunk, day: Int64, more: Bool = false) throws(ColumnarError) {
         rows += Int64(chunk.rowCount)
         if chunk.rowCount > 0 { try sink?.write(chunk) }
+        guard keepsFiles else { return }
         if plan.csv, let shard = plan.shard {
             return try writeSegment(chunk, day: day, shard: shard)
         }
@@ -383,6 +387,11 @@ final class JaffleTableOutput {
     /// Makes what was written so far visible under the file's name (a CSV file with at least
     /// its header); the next day's rows continue it.
     func checkpoint() throws(ColumnarError) {
+        guard keepsFiles else {
+            // `--no-files`: the file the rows would be in, for the manifest.
+            files = [FileRecord(path: plan.path(table, day: plan.model.endDay), rows: rows, bytes: 0, sha256: "", partition: [:], shard: 0)]
+            return
+        }
         guard plan.csv else { return try closeParquet() }
         if let shard = plan.shard {
             if segment == nil {

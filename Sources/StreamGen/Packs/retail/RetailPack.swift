@@ -92,7 +92,7 @@ public struct RetailPack: Pack {
         let model = RetailModel(config: config, seed: config.seed, originDay: config.startDay)
         let segment = RetailSegment(startDay: config.startDay, endDay: config.endDay, seed: config.seed)
         let plain = RetailJob(model: model, segment: segment, request: request, scenario: scenario)
-        return try await PostgresLoad.around(request.sink, tables: { RetailTables.postgresTables }, pack: name, seed: config.seed, options: { plain.parameters },
+        return try await PostgresLoad.around(request, tables: { RetailTables.postgresTables }, pack: name, seed: config.seed, options: { plain.parameters },
                                              threads: request.threads ?? FileSystem.coreCount()) { (load) throws(GenerateError) in
             var job = plain
             job.load = load
@@ -323,7 +323,9 @@ struct RetailJob: Sendable {
         let options = WriterOptions(codec: request.codec ?? .zstd, zstdLevel: request.zstdLevel, rowGroupRowLimit: GenerateOptions.rowGroupRows,
                                     rowGroupByteLimit: 16 << 20, keyValueMetadata: [KeyValue("streamgen.pack", "retail")], checksum: true)
         func write(_ table: String, _ name: String, _ chunk: Chunk) throws(ColumnarError) {
-            let w = try sinking(table, ParquetFileWriter(in: try root.directory(table, create: true), name: name, schema: chunk.schema, options: options))
+            let w = try sinking(table, name, chunk.schema) { () throws(ColumnarError) in
+                try ParquetFileWriter(in: try root.directory(table, create: true), name: name, schema: chunk.schema, options: options)
+            }
             try w.write(chunk)
             let s = try w.close()
             shared.written.withLock {
@@ -404,7 +406,9 @@ struct RetailJob: Sendable {
             for (i, plan) in plans.enumerated() { states[i] = known[plan.k] }
         }
         func open(_ table: String, _ schema: Schema) throws(ColumnarError) -> any TableFileWriter {
-            try sinking(table, ParquetFileWriter(in: try root.directory(table, create: true), name: name, schema: schema, options: options))
+            try sinking(table, name, schema) { () throws(ColumnarError) in
+                try ParquetFileWriter(in: try root.directory(table, create: true), name: name, schema: schema, options: options)
+            }
         }
         var sink = RetailFileSink(sales: try open("sales_daily", RetailTables.sales), inventory: try open("inventory_snapshot_daily", RetailTables.inventory),
                                   prices: try open("price_history", RetailTables.price), promotions: try open("promotion", RetailTables.promotion),
@@ -441,10 +445,11 @@ struct RetailJob: Sendable {
         progress.filesDone.add(5, ordering: .relaxed)
     }
 
-    /// `file`, and with `--sink` the same rows into PostgreSQL.
-    func sinking(_ table: String, _ file: ParquetFileWriter) throws(ColumnarError) -> any TableFileWriter {
-        guard let load else { return file }
-        return try load.writer(table: table, schema: file.schema, around: file)
+    /// The file `open` makes for `table/name`, and with `--sink` the same rows into PostgreSQL
+    /// (with `--no-files` only there).
+    func sinking(_ table: String, _ name: String, _ schema: Schema, _ open: () throws(ColumnarError) -> ParquetFileWriter) throws(ColumnarError) -> any TableFileWriter {
+        guard let load else { return try open() }
+        return try load.writer(table: table, schema: schema, path: "\(table)/\(name)", file: open)
     }
 
     /// Removes what `output` lists (a failed run's files) and, when every one went, the journal.
