@@ -43,7 +43,8 @@ def compare(url, schema, directory, table, keys):
 
     dropped = [k[1:] for k in keys if k.startswith("-")]
     keys = [k for k in keys if not k.startswith("-")]
-    files = ds.dataset(f"{directory}/{table}", format="parquet", partitioning="hive")
+    # exclude_invalid_files: a table directory may hold sidecars (bronze's *_metadata.json).
+    files = ds.dataset(f"{directory}/{table}", format="parquet", partitioning="hive", exclude_invalid_files=True)
     arrow = files.to_table()
     if dropped:
         arrow = arrow.drop_columns(dropped)
