@@ -76,10 +76,11 @@ public struct PostgresTable: Sendable, Hashable {
         schema.map { "\(quoteIdentifier($0)).\(quoteIdentifier(table))" } ?? quoteIdentifier(table)
     }
 
-    /// `CREATE TABLE name (…)`: columns and NOT NULL only.
-    func createStatement(schema: String?, as tableName: String, unlogged: Bool = false) -> String {
+    /// `CREATE TABLE name (…)`: columns and NOT NULL only; without `autovacuum`, a staging
+    /// table autovacuum leaves alone while it fills.
+    func createStatement(schema: String?, as tableName: String, unlogged: Bool = false, autovacuum: Bool = true) -> String {
         let body = columns.map { "\(quoteIdentifier($0.name)) \($0.sqlType)\($0.notNull ? " NOT NULL" : "")" }.joined(separator: ", ")
-        return "CREATE \(unlogged ? "UNLOGGED " : "")TABLE \(Self.qualifiedName(tableName, schema: schema)) (\(body))"
+        return "CREATE \(unlogged ? "UNLOGGED " : "")TABLE \(Self.qualifiedName(tableName, schema: schema)) (\(body))\(autovacuum ? "" : " WITH (autovacuum_enabled = false)")"
     }
 
     /// The constraints as `ALTER TABLE` statements: keys and checks first, then foreign keys
