@@ -268,7 +268,9 @@ struct Generate: AsyncParsableCommand {
         }
         let seconds = session.seconds
         if session.mode == "json" {
-            writeStderr(JSONLine.done(rows: report.rows, files: report.files, bytes: report.bytes, seconds: seconds, directory: request.outDirectory))
+            // A --no-files run's directory is gone, and it wrote no data file.
+            writeStderr(JSONLine.done(rows: report.rows, files: report.filesKept ? report.files : 0, bytes: report.filesKept ? report.bytes : 0, seconds: seconds,
+                                      directory: report.filesKept ? request.outDirectory : nil))
         }
         printReport(report, request: request, seconds: seconds)
         if report.filesKept { try verifyAfterRun(pack, report) }
@@ -434,10 +436,10 @@ enum JSONLine {
         ]).serialized(compact: true) + "\n"
     }
 
-    static func done(rows: Int64, files: Int, bytes: Int64, seconds: Double, directory: String) -> String {
+    static func done(rows: Int64, files: Int, bytes: Int64, seconds: Double, directory: String?) -> String {
         JSONValue.object([
             ("event", .string("done")), ("rows", .int(rows)), ("files", .int(Int64(files))), ("bytes", .int(bytes)),
-            ("seconds", .double((seconds * 1000).rounded() / 1000)), ("directory", .string(directory)),
+            ("seconds", .double((seconds * 1000).rounded() / 1000)), ("directory", directory.map(JSONValue.string) ?? .null),
         ]).serialized(compact: true) + "\n"
     }
 }

@@ -511,6 +511,11 @@ struct PostgresTests {
         #expect(again.exitCode == 0, "\(again.output)")
         #expect(try Self.scalar("SELECT count(DISTINCT run_id) FROM t_nofiles_b0.streamgen_run_files") == "1")
         #expect(try Self.scalar("SELECT count(*) FROM t_nofiles_b0.streamgen_runs WHERE manifest IS NOT NULL") == "2")
+        // The JSON progress's last line names no directory and no file.
+        let json = try Self.streamgen(["generate", "devapp", "--rows", "20000", "--out", dir.appendingPathComponent("json").path,
+                                       "--sink", try Self.sink(try Self.fresh("t_nofiles_json")), "--no-files", "--progress", "json"])
+        let done = json.output.split(separator: "\n").first { $0.contains("\"event\":\"done\"") } ?? ""
+        #expect(json.exitCode == 0 && done.contains("\"directory\":null") && done.contains("\"files\":0") && done.contains("\"rows\":33000"), "\(json.output)")
         // Refused: without --sink, with --format, and into a directory that holds files.
         let noSink = try Self.streamgen(["generate", "devapp", "--out", dir.appendingPathComponent("x").path, "--no-files"])
         #expect(noSink.exitCode != 0 && noSink.output.contains("--no-files") && noSink.output.contains("--sink"), "\(noSink.output)")
