@@ -184,7 +184,7 @@ public final class PostgresLoad: Sendable {
     ) async throws(GenerateError) -> GenerateReport {
         guard let sink = request.sink else { return try await body(nil) }
         let out = request.outDirectory
-        let outExisted = FileSystem.isDirectory(followingLinks: out)
+        let made = RunFiles.missingDirectories(out)
         if !sink.keepsFiles { try RunFiles.checkEmpty(out) }
         switch try begin(sink, tables: tables(), pack: pack, seed: seed, options: options(), threads: threads) {
         case .skipped(let existing):
@@ -197,15 +197,15 @@ public final class PostgresLoad: Sendable {
                 if !sink.keepsFiles { files = try RunFiles.collect(under: out) }
             } catch {
                 load.abort("\(error)")
-                if !sink.keepsFiles { throw RunFiles.failed(error, out: out, created: !outExisted) }
+                if !sink.keepsFiles { throw RunFiles.failed(error, out: out, made: made) }
                 throw error
             }
             do { report.sinkNote = try load.commitNote(files: files, from: out) } catch {
-                if !sink.keepsFiles { throw RunFiles.failed(error, out: out, created: !outExisted) }
+                if !sink.keepsFiles { throw RunFiles.failed(error, out: out, made: made) }
                 throw error
             }
             if !sink.keepsFiles {
-                if let problem = RunFiles.remove(out, created: !outExisted) { report.sinkNote! += "\nwarning: " + problem }
+                if let problem = RunFiles.remove(out, made: made) { report.sinkNote! += "\nwarning: " + problem }
                 report.filesKept = false
             }
             return report

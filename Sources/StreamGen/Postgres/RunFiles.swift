@@ -141,8 +141,8 @@ public enum RunFiles {
 
     /// `error` of a `--no-files` run, after its directory is removed: what it said of the files
     /// left (a failed run's manifest) is no longer so.
-    static func failed(_ error: GenerateError, out: String, created: Bool) -> GenerateError {
-        let problem = remove(out, created: created)
+    static func failed(_ error: GenerateError, out: String, made: [String]) -> GenerateError {
+        let problem = remove(out, made: made)
         func reworded(_ message: String) -> String {
             let cause = message.firstRange(of: ". Complete files are listed in").map { String(message[..<$0.lowerBound]) } ?? message
             return cause + (problem.map { ". Nothing was loaded; \($0)" } ?? ". Nothing was loaded, and no file was kept (--no-files)")
@@ -154,14 +154,31 @@ public enum RunFiles {
         }
     }
 
-    /// Removes the run's directory: what its manifests and journals claim, then `out` itself
-    /// when the run made it (an empty directory only). A failure is left for `streamgen clean`.
-    static func remove(_ out: String, created: Bool) -> String? {
+    /// `out` and those of its parents that do not exist yet, `out` first: what the run will make.
+    static func missingDirectories(_ out: String) -> [String] {
+        var missing: [String] = []
+        var path = out
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        while !path.isEmpty, path != "/", path != ".", !FileSystem.isDirectory(followingLinks: path), access(path, F_OK) != 0 {
+            missing.append(path)
+            guard let slash = path.lastIndex(of: "/") else { break }
+            path = String(path[..<slash])
+        }
+        return missing
+    }
+
+    /// Removes the run's directory: what its manifests and journals claim, then the directories
+    /// the run made (`made`, `out` first; each only when empty). A failure is left for
+    /// `streamgen clean`.
+    static func remove(_ out: String, made: [String]) -> String? {
         guard FileSystem.isDirectory(followingLinks: out) else { return nil }
         do { _ = try DatasetCleaner.clean(out, dryRun: false) } catch {
             return "the run's directory '\(out)' could not be removed (\(error)); `streamgen clean \(out)` removes it"
         }
-        if created { _ = rmdir(out) }
+        // Leaf first; a parent that is not empty (or not made by the run) stops the walk.
+        for directory in made {
+            guard rmdir(directory) == 0 else { break }
+        }
         return nil
     }
 }
