@@ -429,6 +429,16 @@ struct PostgresTests {
     }
 
     /// `psql -f load_postgres.sql` in `directory`, into `schema`.
+    /// Every constraint of `schema`'s loaded tables (StreamGen's own run tables aside), as
+    /// `table definition`, sorted, without the schema's name: two schemas' compare equal when
+    /// their tables have the same keys and checks.
+    static func constraintDefinitions(_ schema: String) throws -> String? {
+        try scalar("""
+            SELECT string_agg(d, ';' ORDER BY d) FROM (SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint
+            WHERE connamespace = '\(schema)'::regnamespace AND conrelid::regclass::text NOT LIKE '%streamgen_run%') c
+            """)?.replacingOccurrences(of: schema + ".", with: "")
+    }
+
     static func psqlLoad(_ directory: URL, schema: String) throws -> Interop.Result {
         try Interop.launch("/usr/bin/psql", [try url, "-q", "-v", "schema=\(schema)", "-f", "load_postgres.sql"], currentDirectory: directory.path).finish(timeout: 300)
     }
@@ -473,12 +483,7 @@ struct PostgresTests {
                 #expect(try Self.sameRows("\(withFiles).\(table)", "\(without).\(table)"), "\(c.pack): \(table)")
                 #expect(try Self.scalar("SELECT count(*) FROM \(without).\(table)") != "0", "\(c.pack): \(table)")
             }
-            let constraints = """
-                SELECT string_agg(d, ';' ORDER BY d) FROM (SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint
-                WHERE connamespace = '%@'::regnamespace AND conrelid::regclass::text NOT LIKE '%streamgen_run%') c
-                """
-            let ca = try Self.scalar(constraints.replacingOccurrences(of: "%@", with: withFiles))?.replacingOccurrences(of: withFiles + ".", with: "")
-            let cb = try Self.scalar(constraints.replacingOccurrences(of: "%@", with: without))?.replacingOccurrences(of: without + ".", with: "")
+            let ca = try Self.constraintDefinitions(withFiles), cb = try Self.constraintDefinitions(without)
             #expect(ca == cb && ca?.isEmpty == false, "\(c.pack): \(ca ?? "") vs \(cb ?? "")")
             // The run's other files, each the bytes the run with files wrote (the manifest aside:
             // it lists data files that were not written).
@@ -557,12 +562,7 @@ struct PostgresTests {
                 #expect(try Self.scalar("SELECT count(*) FROM \(psql).\(table)") != "0", "\(c.pack): \(table)")
             }
             // The same keys and constraints as the sink's.
-            let constraints = """
-                SELECT string_agg(d, ';' ORDER BY d) FROM (SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint
-                WHERE connamespace = '%@'::regnamespace AND conrelid::regclass::text NOT LIKE '%streamgen_runs') c
-                """
-            let a = try Self.scalar(constraints.replacingOccurrences(of: "%@", with: sink))?.replacingOccurrences(of: sink + ".", with: "")
-            let b = try Self.scalar(constraints.replacingOccurrences(of: "%@", with: psql))?.replacingOccurrences(of: psql + ".", with: "")
+            let a = try Self.constraintDefinitions(sink), b = try Self.constraintDefinitions(psql)
             #expect(a == b && a?.isEmpty == false, "\(c.pack): \(a ?? "") vs \(b ?? "")")
         }
         // schema_drift's prices load as the text the import job wrote.

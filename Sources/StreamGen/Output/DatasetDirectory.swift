@@ -91,6 +91,12 @@ public final class DatasetDirectory: Sendable {
         do { return try root.names() } catch { throw .output("cannot read the output directory '\(path)': \(error)") }
     }
 
+    /// The entries that make the directory not empty for a new run: all but a file system's
+    /// `lost+found` directory (at a mount root).
+    func entries() throws(GenerateError) -> [String] {
+        try names().filter { !($0 == "lost+found" && root.kind($0) == .directory) }
+    }
+
     /// Writes `journal` and syncs it and the directory: from here on the directory can always
     /// be recognised and cleaned, whatever stops the run.
     func write(_ journal: Journal) throws(GenerateError) {

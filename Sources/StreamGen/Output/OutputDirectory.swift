@@ -18,7 +18,7 @@ enum OutputDirectory {
                         journal: Journal) throws(GenerateError) -> DatasetDirectory
     {
         let dataset = try DatasetDirectory.open(path, create: true, access: shard.map { .shard($0) } ?? .exclusive)
-        let entries = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
+        let entries = try dataset.entries()
         if !entries.isEmpty {
             if let shard {
                 try clearShard(dataset, shard: shard, entries: entries, tableNames: tableNames, format: format)
@@ -38,7 +38,7 @@ enum OutputDirectory {
     /// (`overwriteFlag` names the flag in the refusal).
     static func openEmpty(_ request: GenerateRequest, overwriteFlag: String = "--overwrite") throws(GenerateError) -> DatasetDirectory {
         let dataset = try DatasetDirectory.open(request.outDirectory, create: true, access: .exclusive)
-        let entries = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
+        let entries = try dataset.entries()
         if !entries.isEmpty {
             guard request.overwrite else {
                 throw .output("the output directory '\(request.outDirectory)' is not empty (\(entries.prefix(3).joined(separator: ", "))); pass \(overwriteFlag) to replace an earlier StreamGen run there, or choose another directory")
@@ -124,7 +124,7 @@ public enum DatasetCleaner {
         }
         // A directory of datasets: every entry a directory StreamGen claims, or a file the
         // tree's index claims with its size (the index itself too).
-        var names = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
+        var names = try dataset.entries()
         guard !names.isEmpty else { return report }
         var treeFiles: [(name: String, bytes: Int64)] = []
         if let index = DatasetTree.read(dataset.root), let own = try? dataset.root.openFile(DatasetTree.indexName) {

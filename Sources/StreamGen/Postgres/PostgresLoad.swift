@@ -184,7 +184,7 @@ public final class PostgresLoad: Sendable {
     ) async throws(GenerateError) -> GenerateReport {
         guard let sink = request.sink else { return try await body(nil) }
         let out = request.outDirectory
-        let made = RunFiles.missingDirectories(out)
+        let made = sink.keepsFiles ? [] : RunFiles.missingDirectories(out)
         if !sink.keepsFiles { try RunFiles.checkEmpty(out) }
         switch try begin(sink, tables: tables(), pack: pack, seed: seed, options: options(), threads: threads) {
         case .skipped(let existing):

@@ -53,7 +53,7 @@ public struct PostgresStatus: Sendable {
                        (SELECT string_agg(k, ',') FROM jsonb_object_keys(coalesce(tables, '{}')) k)
                 FROM \(runsTable) ORDER BY pack, started_at DESC
                 """)
-            let keptFiles = try connection.execute("SELECT to_regclass($1) IS NOT NULL", ["\(quoteIdentifier(schema)).\(RunFiles.table)"]).first?[0] == "t"
+            let keptFiles = try RunFiles.isPresent(schema: schema, on: connection)
             var runs: [Run] = []
             for r in rows.rows {
                 var run = Run(runID: r[0] ?? "", pack: r[1] ?? "", mode: r[2] ?? "", status: r[3] ?? "", startedAt: r[4] ?? "", message: r[5], tables: [])
@@ -63,7 +63,7 @@ public struct PostgresStatus: Sendable {
                     }
                 }
                 if keptFiles {
-                    run.files = try connection.execute("SELECT path, bytes FROM \(quoteIdentifier(schema)).\(quoteIdentifier(RunFiles.table)) WHERE run_id = $1 ORDER BY path",
+                    run.files = try connection.execute("SELECT path, bytes FROM \(PostgresTable.qualifiedName(RunFiles.table, schema: schema)) WHERE run_id = $1 ORDER BY path",
                                                        [run.runID]).rows.map { ($0[0] ?? "", Int64($0[1] ?? "") ?? 0) }
                 }
                 runs.append(run)

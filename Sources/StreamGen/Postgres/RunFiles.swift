@@ -22,6 +22,8 @@ public enum RunFiles {
         public let path: String
         public let bytes: Int64
         public let sha256: String
+
+        var isManifest: Bool { path.split(separator: "/").last == Substring(Manifest.fileName) }
     }
 
     /// Files not kept: the load scripts read the data files, which a `--no-files` run has not.
@@ -31,9 +33,7 @@ public enum RunFiles {
     /// load, so it must be the run's alone.
     static func checkEmpty(_ path: String) throws(GenerateError) {
         guard FileSystem.isDirectory(followingLinks: path) else { return }
-        let names: [String]
-        do { names = try DirectoryHandle.open(path, create: false).names() } catch { throw .output("cannot read '\(path)': \(error)") }
-        let entries = names.filter { !($0 == "lost+found") }
+        let entries = try DatasetDirectory.open(path, create: false, access: .read).entries()
         guard entries.isEmpty else {
             throw .invalidOption("--no-files runs in an empty directory and removes it after the load, and '\(path)' holds \(entries.prefix(3).map(RelativePath.printable).joined(separator: ", "))\(entries.count > 3 ? ", ..." : ""); give another --out")
         }
@@ -57,7 +57,7 @@ public enum RunFiles {
         do { try visit(try DirectoryHandle.open(out, create: false), "") } catch {
             throw .output("--no-files: cannot read the run's files in '\(out)': \(error)")
         }
-        let manifests = files.indices.filter { files[$0].path.split(separator: "/").last == Substring(Manifest.fileName) }
+        let manifests = files.indices.filter { files[$0].isManifest }
         if let first = manifests.min(by: { files[$0].path.split(separator: "/").count < files[$1].path.split(separator: "/").count }) {
             files.insert(files.remove(at: first), at: 0)
         }
@@ -123,18 +123,23 @@ public enum RunFiles {
         // A file that changed since it was collected fails the commit.
         let same = try connection.execute("SELECT count(*) FROM \(filesTable) WHERE run_id = $1 AND sha256 = encode(sha256(content), 'hex')", [runID])
         guard same.first?[0] == String(files.count) else { throw failure("a file changed while the load committed (its SHA-256 differs)") }
-        if files[0].path.split(separator: "/").last == Substring(Manifest.fileName) {
+        if files[0].isManifest {
             let text: String
             do { text = String(decoding: try open(files[0].path).readAll(), as: UTF8.self) } catch { throw failure("cannot read the manifest: \(error)") }
             try connection.execute("UPDATE \(PostgresTable.qualifiedName(PostgresLoad.runsTable, schema: schema)) SET manifest = $1::jsonb WHERE run_id = $2", [text, runID])
         }
     }
 
+    /// Whether a `--no-files` run ever made the table in `schema`.
+    static func isPresent(schema: String, on connection: PostgresConnection) throws(PostgresError) -> Bool {
+        try connection.execute("SELECT to_regclass($1) IS NOT NULL", [PostgresTable.qualifiedName(table, schema: schema)]).first?[0] == "t"
+    }
+
     /// Removes the kept files of `pack`'s earlier runs (their tables were just replaced), when
     /// a `--no-files` run ever made the table.
     static func forgetEarlier(pack: String, run runID: String, schema: String, on connection: PostgresConnection) throws(PostgresError) {
+        guard try isPresent(schema: schema, on: connection) else { return }
         let filesTable = PostgresTable.qualifiedName(table, schema: schema)
-        guard try connection.execute("SELECT to_regclass($1) IS NOT NULL", [filesTable]).first?[0] == "t" else { return }
         let runs = PostgresTable.qualifiedName(PostgresLoad.runsTable, schema: schema)
         try connection.execute("DELETE FROM \(filesTable) WHERE run_id <> $2 AND run_id IN (SELECT run_id FROM \(runs) WHERE pack = $1)", [pack, runID])
     }

@@ -307,7 +307,7 @@ public enum EcommerceRun {
     /// else is refused. The directory stays locked while the fixture is written.
     static func prepareDirectory(_ directory: String, overwrite: Bool, journal: Journal) throws(GenerateError) -> DatasetDirectory {
         let dataset = try DatasetDirectory.open(directory, create: true, access: .exclusive)
-        let entries = try dataset.names().filter { !($0 == "lost+found" && dataset.root.kind($0) == .directory) }
+        let entries = try dataset.entries()
         if !entries.isEmpty {
             guard overwrite else {
                 throw .output("the output directory '\(directory)' is not empty (\(entries.prefix(3).joined(separator: ", "))); pass --overwrite to replace an earlier fixture there, or choose another directory")
